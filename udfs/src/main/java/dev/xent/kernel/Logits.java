@@ -1,0 +1,86 @@
+package dev.xent.kernel;
+
+/**
+ * Row scans shared by every softmax kernel: the first maximum and the probability mass of the other
+ * classes relative to it. Both precisions have their own loop so that no row is copied or boxed.
+ */
+public final class Logits {
+  private Logits() {}
+
+  /**
+   * The index of the first maximum of {@code z}, or -1 for an empty row.
+   *
+   * <p>Non-finite values: NaN ranks above everything, so a row holding a NaN returns the index of
+   * its first NaN (callers that read {@code z[argmax]} then see NaN and propagate it); +∞ is an
+   * ordinary maximum; −∞ is an ordinary minimum; −0.0 and 0.0 are equal (ties go to the lowest
+   * index).
+   */
+  public static int argmax(double[] z) {
+    int best = -1;
+    double bestValue = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < z.length; i++) {
+      double v = z[i];
+      if (v != v) {
+        return i;
+      }
+      if (best < 0 || v > bestValue) {
+        best = i;
+        bestValue = v;
+      }
+    }
+    return best;
+  }
+
+  /** {@link #argmax(double[])} for float logits. */
+  public static int argmax(float[] z) {
+    int best = -1;
+    float bestValue = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < z.length; i++) {
+      float v = z[i];
+      if (v != v) {
+        return i;
+      }
+      if (best < 0 || v > bestValue) {
+        best = i;
+        bestValue = v;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * {@code Σ_{i≠k} exp(z[i] − z[k])}: the mass of every class but {@code k}, relative to class
+   * {@code k}, which must be a finite maximum of the row. Compensated, so the relative error stays
+   * near 2·eps for any row width; −∞ entries contribute exactly 0.
+   */
+  public static double restMass(double[] z, int k) {
+    double max = z[k];
+    double sum = 0.0;
+    double compensation = 0.0;
+    for (int i = 0; i < z.length; i++) {
+      if (i != k) {
+        double term = Math.exp(z[i] - max);
+        double next = sum + term;
+        compensation += CompensatedSum.roundingError(sum, term, next);
+        sum = next;
+      }
+    }
+    return sum + compensation;
+  }
+
+  /** {@link #restMass(double[], int)} for float logits (the differences are taken in double). */
+  public static double restMass(float[] z, int k) {
+    double max = z[k];
+    double sum = 0.0;
+    double compensation = 0.0;
+    for (int i = 0; i < z.length; i++) {
+      if (i != k) {
+        double term = Math.exp((double) z[i] - max);
+        double next = sum + term;
+        compensation += CompensatedSum.roundingError(sum, term, next);
+        sum = next;
+      }
+    }
+    return sum + compensation;
+  }
+}

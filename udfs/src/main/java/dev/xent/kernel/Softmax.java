@@ -1,0 +1,76 @@
+package dev.xent.kernel;
+
+import java.util.Arrays;
+
+/**
+ * Softmax and log-softmax of a row, both from the max shift, in double.
+ *
+ * <p>Non-finite behaviour: an empty row gives an empty result; a row with a NaN, a +∞ (the
+ * distribution is undefined when two classes are +∞ and degenerate otherwise) or only −∞ entries
+ * (0/0) gives all NaN; otherwise a −∞ entry has probability exactly 0 and log-probability −∞.
+ */
+public final class Softmax {
+  private Softmax() {}
+
+  public static double[] softmax(double[] z) {
+    int k = Logits.argmax(z);
+    double[] p = new double[z.length];
+    if (k < 0 || !Double.isFinite(z[k])) {
+      Arrays.fill(p, Double.NaN);
+      return p;
+    }
+    double max = z[k];
+    // p_i = exp(z_i − m) / (1 + rest): one rounding per factor, no overflow for any finite row.
+    double denominator = 1.0 + Logits.restMass(z, k);
+    for (int i = 0; i < z.length; i++) {
+      p[i] = Math.exp(z[i] - max) / denominator;
+    }
+    return p;
+  }
+
+  public static double[] softmax(float[] z) {
+    int k = Logits.argmax(z);
+    double[] p = new double[z.length];
+    if (k < 0 || !Double.isFinite(z[k])) {
+      Arrays.fill(p, Double.NaN);
+      return p;
+    }
+    double max = z[k];
+    double denominator = 1.0 + Logits.restMass(z, k);
+    for (int i = 0; i < z.length; i++) {
+      p[i] = Math.exp(z[i] - max) / denominator;
+    }
+    return p;
+  }
+
+  public static double[] logSoftmax(double[] z) {
+    int k = Logits.argmax(z);
+    double[] logP = new double[z.length];
+    if (k < 0 || !Double.isFinite(z[k])) {
+      Arrays.fill(logP, Double.NaN);
+      return logP;
+    }
+    double max = z[k];
+    double logOfRest = Math.log1p(Logits.restMass(z, k));
+    for (int i = 0; i < z.length; i++) {
+      // z_i − lse = −((m − z_i) + log1p(rest)): two non-negative terms, no cancellation.
+      logP[i] = -((max - z[i]) + logOfRest);
+    }
+    return logP;
+  }
+
+  public static double[] logSoftmax(float[] z) {
+    int k = Logits.argmax(z);
+    double[] logP = new double[z.length];
+    if (k < 0 || !Double.isFinite(z[k])) {
+      Arrays.fill(logP, Double.NaN);
+      return logP;
+    }
+    double max = z[k];
+    double logOfRest = Math.log1p(Logits.restMass(z, k));
+    for (int i = 0; i < z.length; i++) {
+      logP[i] = -((max - z[i]) + logOfRest);
+    }
+    return logP;
+  }
+}
