@@ -1,5 +1,8 @@
 package dev.xent.kernel;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.io.Serializable;
 
 /**
@@ -19,8 +22,10 @@ public final class LogSumExpAccumulator implements Serializable {
   private double rest;
   private double restCompensation;
   private boolean sawNaN;
+  private long count;
 
   public void add(double x) {
+    count++;
     if (x != x) {
       sawNaN = true;
     } else if (x == Double.NEGATIVE_INFINITY) {
@@ -36,6 +41,7 @@ public final class LogSumExpAccumulator implements Serializable {
 
   public void merge(LogSumExpAccumulator other) {
     sawNaN |= other.sawNaN;
+    count += other.count;
     if (other.max == Double.NEGATIVE_INFINITY) {
       return;
     }
@@ -66,6 +72,30 @@ public final class LogSumExpAccumulator implements Serializable {
     }
     addToRest(otherMass);
     restCompensation += otherCompensation;
+  }
+
+  /** How many values were added, NaN and −∞ included. */
+  public long count() {
+    return count;
+  }
+
+  /** Writes the state; {@link #readFrom} restores it exactly. */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeDouble(max);
+    out.writeDouble(rest);
+    out.writeDouble(restCompensation);
+    out.writeBoolean(sawNaN);
+    out.writeLong(count);
+  }
+
+  public static LogSumExpAccumulator readFrom(DataInput in) throws IOException {
+    LogSumExpAccumulator state = new LogSumExpAccumulator();
+    state.max = in.readDouble();
+    state.rest = in.readDouble();
+    state.restCompensation = in.readDouble();
+    state.sawNaN = in.readBoolean();
+    state.count = in.readLong();
+    return state;
   }
 
   /** {@code log Σ exp(x_i)} over everything added or merged so far. */

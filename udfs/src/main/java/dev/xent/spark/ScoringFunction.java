@@ -1,0 +1,132 @@
+package dev.xent.spark;
+
+import dev.xent.kernel.Reason;
+import dev.xent.kernel.Scored;
+import dev.xent.kernel.Scoring;
+import dev.xent.spark.InputTypes.LabelKind;
+import dev.xent.spark.InputTypes.LogitsKind;
+import java.util.Locale;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.unsafe.types.UTF8String;
+
+/**
+ * A function of (logits, label) rows that validates and scores them through {@link Scoring}:
+ * softmax_cross_entropy, sigmoid_cross_entropy, xent_status and xent_score. The loss mode is fixed
+ * by the function or given as a constant third argument, {@code 'softmax'} or {@code 'sigmoid'}.
+ */
+public abstract class ScoringFunction extends XentExpression {
+  private static final long serialVersionUID = 1L;
+
+  public static final String SOFTMAX = "softmax";
+  public static final String SIGMOID = "sigmoid";
+
+  // Resolved on the first row (the argument types are final by then); cheap to recompute.
+  private LogitsKind logitsKind;
+  private LabelKind labelKind;
+  private boolean sigmoidRows;
+
+  protected ScoringFunction(Expression... args) {
+    super(args);
+  }
+
+  /** The mode of a function without a mode argument. */
+  protected abstract String defaultMode();
+
+  /** Whether this row is scored as sigmoid (else softmax). */
+  protected final boolean sigmoid() {
+    return SIGMOID.equals(mode());
+  }
+
+  private String mode() {
+    if (argCount() < 3) {
+      return defaultMode();
+    }
+    Object value = arg(2).eval(null);
+    return value == null ? null : value.toString().toLowerCase(Locale.ROOT);
+  }
+
+  @Override
+  protected String typeProblem() {
+    String action = "evaluate " + prettyName();
+    if (argCount() == 3) {
+      Expression option = arg(2);
+      String mode =
+          option.foldable() && option.dataType() instanceof StringType ? mode() : "not constant";
+      if (!SOFTMAX.equals(mode) && !SIGMOID.equals(mode)) {
+        return "Cannot "
+            + action
+            + ": mode "
+            + option.sql()
+            + " must be the constant 'softmax' or 'sigmoid'";
+      }
+    }
+    boolean sigmoid = sigmoid();
+    DataType logitsType = arg(0).dataType();
+    if (InputTypes.logitsKind(logitsType, sigmoid) == null) {
+      return InputTypes.mismatch(
+          action,
+          "logits argument " + arg(0).sql(),
+          logitsType,
+          sigmoid ? InputTypes.EXPECTED_SIGMOID_LOGITS : InputTypes.EXPECTED_LOGITS);
+    }
+    DataType labelType = arg(1).dataType();
+    LabelKind label = InputTypes.labelKind(labelType);
+    if (label == null) {
+      return InputTypes.mismatch(
+          action,
+          (sigmoid ? "targets" : "label") + " argument " + arg(1).sql(),
+          labelType,
+          sigmoid ? InputTypes.EXPECTED_TARGETS : InputTypes.EXPECTED_LABEL);
+    }
+    return null;
+  }
+
+  /** Validates and scores one row; nulls give {@code null_input}. */
+  protected final Scored score(Object logitsValue, Object labelValue) {
+    if (logitsValue == null || labelValue == null) {
+      return Scored.invalid(Reason.NULL_INPUT);
+    }
+    if (logitsKind == null) {
+      sigmoidRows = sigmoid();
+      labelKind = InputTypes.labelKind(arg(1).dataType());
+      logitsKind = InputTypes.logitsKind(arg(0).dataType(), sigmoidRows);
+    }
+    DataType logitsType = arg(0).dataType();
+    Object z =
+        InputTypes.logits(
+            logitsValue,
+            logitsKind,
+            logitsType instanceof ArrayType array && array.containsNull());
+    if (z == null) {
+      return Scored.invalid(Reason.NULL_INPUT);
+    }
+    if (!sigmoidRows && labelKind.isScalar()) {
+      double label = InputTypes.numericValue(labelValue);
+      return z instanceof float[] f ? Scoring.sparse(f, label) : Scoring.sparse((double[]) z, label);
+    }
+    double[] row = InputTypes.labelRow(labelValue, labelKind, arg(1).dataType());
+    if (row == null) {
+      return Scored.invalid(Reason.NULL_INPUT);
+    }
+    if (sigmoidRows) {
+      return z instanceof float[] f ? Scoring.sigmoid(f, row) : Scoring.sigmoid((double[]) z, row);
+    }
+    return z instanceof float[] f ? Scoring.dense(f, row) : Scoring.dense((double[]) z, row);
+  }
+
+  private static final UTF8String[] CODES = new UTF8String[Reason.values().length];
+
+  static {
+    for (Reason reason : Reason.values()) {
+      CODES[reason.ordinal()] = UTF8String.fromString(reason.code());
+    }
+  }
+
+  /** The reason code as the UTF8String Spark stores. */
+  protected static UTF8String code(Reason reason) {
+    return CODES[reason.ordinal()];
+  }
+}
