@@ -157,12 +157,20 @@ public final class XentFunctions {
               1,
               a -> new LogSumExpAggregate(a[0])));
 
-  /** Registers every function in this session (temporary, like {@code CREATE TEMPORARY FUNCTION}). */
+  /**
+   * Registers every function in this session (like {@code CREATE TEMPORARY FUNCTION}); functions
+   * the session already has from {@link XentExtensions} are left as they are.
+   */
   public static void register(SparkSession spark) {
-    var registry = ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().functionRegistry();
+    var registry =
+        ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().functionRegistry();
     for (Definition definition : ALL) {
-      registry.registerFunction(
-          FunctionIdentifier.apply(definition.name()), definition.info(), builder(definition));
+      FunctionIdentifier id = FunctionIdentifier.apply(definition.name());
+      var existing = registry.lookupFunction(id);
+      if (existing.isEmpty()
+          || !existing.get().getClassName().equals(definition.implementation().getName())) {
+        registry.registerFunction(id, definition.info(), builder(definition));
+      }
     }
   }
 
