@@ -1,6 +1,8 @@
 package dev.xent.spark;
 
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.ByteType;
@@ -87,6 +89,13 @@ public final class InputTypes {
   /** {@code Cannot evaluate: column 'logits' is array<string>, expected ...}. */
   public static String mismatch(String action, String what, DataType actual, String expected) {
     return "Cannot " + action + ": " + what + " is " + typeName(actual) + ", expected " + expected;
+  }
+
+  /** How an argument is named in messages: {@code column 'logits'} or its SQL text. */
+  public static String describe(Expression argument) {
+    return argument instanceof Attribute attribute
+        ? "column '" + attribute.name() + "'"
+        : argument.sql();
   }
 
   /** The name users see: Spark's SQL type name, or {@code vector} for MLlib vectors. */

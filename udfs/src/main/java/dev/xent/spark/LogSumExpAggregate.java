@@ -54,7 +54,7 @@ public final class LogSumExpAggregate extends TypedImperativeAggregate<LogSumExp
         : new TypeCheckResult.TypeCheckFailure(
             InputTypes.mismatch(
                 "evaluate " + prettyName(),
-                "argument " + child.sql(),
+                InputTypes.describe(child),
                 child.dataType(),
                 "a numeric type"));
   }

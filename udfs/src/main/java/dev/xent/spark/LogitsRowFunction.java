@@ -26,7 +26,7 @@ public abstract class LogitsRowFunction extends XentExpression {
     return InputTypes.logitsKind(arg(0).dataType(), false) == null
         ? InputTypes.mismatch(
             "evaluate " + prettyName(),
-            "logits argument " + arg(0).sql(),
+            "logits " + InputTypes.describe(arg(0)),
             arg(0).dataType(),
             InputTypes.EXPECTED_LOGITS)
         : null;

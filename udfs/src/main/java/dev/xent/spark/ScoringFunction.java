@@ -59,7 +59,7 @@ public abstract class ScoringFunction extends XentExpression {
         return "Cannot "
             + action
             + ": mode "
-            + option.sql()
+            + InputTypes.describe(option)
             + " must be the constant 'softmax' or 'sigmoid'";
       }
     }
@@ -68,7 +68,7 @@ public abstract class ScoringFunction extends XentExpression {
     if (InputTypes.logitsKind(logitsType, sigmoid) == null) {
       return InputTypes.mismatch(
           action,
-          "logits argument " + arg(0).sql(),
+          "logits " + InputTypes.describe(arg(0)),
           logitsType,
           sigmoid ? InputTypes.EXPECTED_SIGMOID_LOGITS : InputTypes.EXPECTED_LOGITS);
     }
@@ -77,7 +77,7 @@ public abstract class ScoringFunction extends XentExpression {
     if (label == null) {
       return InputTypes.mismatch(
           action,
-          (sigmoid ? "targets" : "label") + " argument " + arg(1).sql(),
+          (sigmoid ? "targets " : "label ") + InputTypes.describe(arg(1)),
           labelType,
           sigmoid ? InputTypes.EXPECTED_TARGETS : InputTypes.EXPECTED_LABEL);
     }
