@@ -49,6 +49,13 @@ public final class EvaluateJob {
             .format(config.format().sparkName())
             .options(config.readerOptions())
             .load(config.input());
+    if (InputSchema.needsIntegralLogitsCast(input.schema(), config)) {
+      // JSON inference types [1, 2, 3] as array<bigint>; such logits are exact as doubles.
+      input =
+          input.withColumn(
+              config.logitsColumn(),
+              quoted(config.logitsColumn()).cast(DataTypes.createArrayType(DataTypes.DoubleType)));
+    }
     StructType schema = input.schema();
     List<String> passThrough = InputSchema.validate(schema, config);
     List<String> scoreColumns = scoreColumns(config);
@@ -65,14 +72,10 @@ public final class EvaluateJob {
       }
     }
 
-    Column logits = quoted(config.logitsColumn());
-    if (InputSchema.needsIntegralLogitsCast(schema, config)) {
-      logits = logits.cast(DataTypes.createArrayType(DataTypes.DoubleType));
-    }
     Column score =
         call_function(
             XentFunctions.XENT_SCORE,
-            logits,
+            quoted(config.logitsColumn()),
             quoted(config.targetColumn()),
             lit(config.loss().sqlName()));
     List<Column> selected = new ArrayList<>();

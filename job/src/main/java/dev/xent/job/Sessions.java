@@ -15,6 +15,24 @@ public final class Sessions {
 
   public static final String DEFAULT_MASTER = "local[*]";
 
+  /**
+   * A session for one command. {@link #close()} stops Spark only when this command started it, so
+   * a command run inside an application (or a test) that already has a session leaves it running.
+   */
+  public record Handle(SparkSession session, boolean owned) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (owned) {
+        session.stop();
+      }
+    }
+  }
+
+  public static Handle open(String appName, String master, Map<String, String> conf) {
+    boolean existed = SparkSession.getDefaultSession().isDefined();
+    return new Handle(start(appName, master, conf), !existed);
+  }
+
   public static SparkSession start(String appName, String master, Map<String, String> conf) {
     SparkConf sparkConf = new SparkConf();
     if (master != null) {

@@ -6,11 +6,14 @@ import dev.xent.job.EvaluateConfig.Loss;
 import dev.xent.job.EvaluateJob;
 import dev.xent.job.Metrics;
 import dev.xent.job.Sessions;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code xent evaluate}: scores every row and prints (and writes) the metrics. */
@@ -77,6 +80,8 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Mixin SparkOptions spark;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() {
     EvaluateConfig config =
@@ -91,16 +96,16 @@ public final class EvaluateCommand implements Callable<Integer> {
             perRow,
             perRowFormat,
             overwrite);
-    SparkSession session = Sessions.start("xent evaluate", spark.master, spark.conf);
-    try {
+    try (Sessions.Handle handle = Sessions.open("xent evaluate", spark.master, spark.conf)) {
+      SparkSession session = handle.session();
+      PrintWriter out = spec.commandLine().getOut();
       Metrics metrics = EvaluateJob.run(session, config);
-      System.out.print(metrics.summary());
+      out.print(metrics.summary());
       if (output != null) {
-        System.out.println("metrics written to " + output + "/metrics.json");
+        out.println("metrics written to " + output + "/metrics.json");
       }
+      out.flush();
       return 0;
-    } finally {
-      session.stop();
     }
   }
 }

@@ -2,10 +2,13 @@ package dev.xent.job.cli;
 
 import dev.xent.job.DatasetGenerator;
 import dev.xent.job.Sessions;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code xent generate}: a deterministic synthetic dataset of logits and labels. */
@@ -48,6 +51,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
   @Mixin SparkOptions spark;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() {
     if (!precision.equals("float") && !precision.equals("double")) {
@@ -57,14 +62,14 @@ public final class GenerateCommand implements Callable<Integer> {
     DatasetGenerator.Request request =
         new DatasetGenerator.Request(
             output, rows, classes, partitions, seed, precision.equals("double"), softLabels, overwrite);
-    SparkSession session = Sessions.start("xent generate", spark.master, spark.conf);
-    try {
+    try (Sessions.Handle handle = Sessions.open("xent generate", spark.master, spark.conf)) {
+      SparkSession session = handle.session();
+      PrintWriter out = spec.commandLine().getOut();
       DatasetGenerator.generate(session, request);
-      System.out.println(
+      out.println(
           "generated " + rows + " rows × " + classes + " classes (" + precision + ") in " + output);
+      out.flush();
       return 0;
-    } finally {
-      session.stop();
     }
   }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -13,6 +14,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import scala.collection.Iterable;
@@ -39,21 +42,24 @@ public final class SqlCommand implements Callable<Integer> {
 
   @Mixin SparkOptions spark;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() {
-    SparkSession session = Sessions.start("xent sql", spark.master, spark.conf);
-    try {
+    try (Sessions.Handle handle = Sessions.open("xent sql", spark.master, spark.conf)) {
+      SparkSession session = handle.session();
+      PrintWriter out = spec.commandLine().getOut();
       Dataset<Row> result = session.sql(query);
       if (json) {
         for (Row row : result.collectAsList()) {
-          System.out.println(Json.write(toJson(row)));
+          out.println(Json.write(toJson(row)));
         }
       } else {
-        result.show(maxRows, false);
+        out.print(
+            ((org.apache.spark.sql.classic.Dataset<Row>) result).showString(maxRows, 0, false));
       }
+      out.flush();
       return 0;
-    } finally {
-      session.stop();
     }
   }
 

@@ -31,11 +31,23 @@ public final class XentCli implements Runnable {
     System.exit(execute(args));
   }
 
-  /** Runs the command line and returns its exit code (tests call this instead of main). */
+  /** Runs the command line and returns its exit code. */
   public static int execute(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** Runs the command line with its output and errors going to the given writers. */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = commandLine();
+    cli.setOut(out);
+    cli.setErr(err);
+    return cli.execute(args);
+  }
+
+  private static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new XentCli());
     cli.setExecutionExceptionHandler(XentCli::handle);
-    return cli.execute(args);
+    return cli;
   }
 
   private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
