@@ -136,11 +136,14 @@ public final class EvaluateJob {
 
   private static void checkOutputs(Configuration hadoop, EvaluateConfig config) {
     if (config.output() != null) {
-      Outputs.requireWritable(hadoop, config.output(), "--output", config.overwrite(), config.input());
+      Outputs.requireWritable(
+          hadoop, config.output(), "--output", config.overwrite(), config.input());
     }
     if (config.perRow() != null) {
-      Outputs.requireWritable(hadoop, config.perRow(), "--per-row", config.overwrite(), config.input());
-      if (config.output() != null && Outputs.sameDirectory(hadoop, config.output(), config.perRow())) {
+      Outputs.requireWritable(
+          hadoop, config.perRow(), "--per-row", config.overwrite(), config.input());
+      if (config.output() != null
+          && Outputs.sameDirectory(hadoop, config.output(), config.perRow())) {
         throw new XentUsageException(
             "Cannot evaluate: --output and --per-row must be different directories");
       }
@@ -164,10 +167,7 @@ public final class EvaluateJob {
   static LossStatsAccumulator aggregate(Dataset<Row> scores) {
     var internal = ((org.apache.spark.sql.classic.Dataset<Row>) scores).queryExecution().toRdd();
     List<LossStatsAccumulator> partitions =
-        internal
-            .toJavaRDD()
-            .mapPartitions(EvaluateJob::accumulate)
-            .collect();
+        internal.toJavaRDD().mapPartitions(EvaluateJob::accumulate).collect();
     LossStatsAccumulator total = new LossStatsAccumulator();
     partitions.forEach(total::merge);
     return total;

@@ -30,19 +30,20 @@ final class InputSchema {
               sigmoid ? InputTypes.EXPECTED_SIGMOID_LOGITS : InputTypes.EXPECTED_LOGITS));
     }
     String target = config.targetColumn();
-    DataType targetType = typeOf(schema, target, config.labelColumn() != null ? "--label" : "--labels");
+    DataType targetType =
+        typeOf(schema, target, config.labelColumn() != null ? "--label" : "--labels");
     LabelKind kind = InputTypes.labelKind(targetType);
     if (config.labelColumn() != null) {
       if (kind == null || !kind.isScalar()) {
         throw new XentUsageException(
             InputTypes.mismatch(
-                    "evaluate",
-                    "column '" + target + "'",
-                    targetType,
-                    sigmoid
-                        ? "float|double targets (use --labels for target rows)"
-                        : "an integer type or float|double holding an integer"
-                            + " (use --labels for probability rows)"));
+                "evaluate",
+                "column '" + target + "'",
+                targetType,
+                sigmoid
+                    ? "float|double targets (use --labels for target rows)"
+                    : "an integer type or float|double holding an integer"
+                        + " (use --labels for probability rows)"));
       }
     } else if (kind == null || kind.isScalar()) {
       throw new XentUsageException(

@@ -26,7 +26,8 @@ final class Outputs {
       if (input != null) {
         Path inputPath = new Path(input);
         Path qualifiedInput = inputPath.getFileSystem(conf).makeQualified(inputPath);
-        if (isSameOrInside(qualified, qualifiedInput) || isSameOrInside(qualifiedInput, qualified)) {
+        if (isSameOrInside(qualified, qualifiedInput)
+            || isSameOrInside(qualifiedInput, qualified)) {
           throw new XentUsageException(
               "Cannot write " + flag + ": '" + dir + "' overlaps the input '" + input + "'");
         }
@@ -48,7 +49,8 @@ final class Outputs {
                 + "' exists and is not empty (add --overwrite to replace it)");
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot check " + flag + " '" + dir + "': " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot check " + flag + " '" + dir + "': " + e.getMessage(), e);
     }
   }
 
@@ -56,7 +58,9 @@ final class Outputs {
     try {
       Path pa = new Path(a);
       Path pb = new Path(b);
-      return pa.getFileSystem(conf).makeQualified(pa).equals(pb.getFileSystem(conf).makeQualified(pb));
+      return pa.getFileSystem(conf)
+          .makeQualified(pa)
+          .equals(pb.getFileSystem(conf).makeQualified(pb));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

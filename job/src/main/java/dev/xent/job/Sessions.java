@@ -16,8 +16,8 @@ public final class Sessions {
   public static final String DEFAULT_MASTER = "local[*]";
 
   /**
-   * A session for one command. {@link #close()} stops Spark only when this command started it, so
-   * a command run inside an application (or a test) that already has a session leaves it running.
+   * A session for one command. {@link #close()} stops Spark only when this command started it, so a
+   * command run inside an application (or a test) that already has a session leaves it running.
    */
   public record Handle(SparkSession session, boolean owned) implements AutoCloseable {
     @Override
@@ -42,7 +42,8 @@ public final class Sessions {
     }
     sparkConf.setIfMissing("spark.app.name", appName);
     // The embedded CLI needs no web UI; spark-submit users keep theirs unless they turn it off.
-    if (!sparkConf.contains("spark.ui.enabled") && sparkConf.get("spark.master").startsWith("local")) {
+    if (!sparkConf.contains("spark.ui.enabled")
+        && sparkConf.get("spark.master").startsWith("local")) {
       sparkConf.set("spark.ui.enabled", "false");
     }
     conf.forEach(sparkConf::set);

@@ -68,8 +68,16 @@ class EvaluateCommandTest {
     Path input = seedTwoRows();
     Path out = tmp.resolve("out");
     Run run =
-        cli("evaluate", "--input", input.toString(), "--logits", "logits", "--label", "label",
-            "--output", out.toString());
+        cli(
+            "evaluate",
+            "--input",
+            input.toString(),
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--output",
+            out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertMatchesGolden(out.resolve("metrics.json"), "seed-two-rows");
     // The TensorFlow post prints 0.83934333897877944 for this mean.
@@ -95,8 +103,16 @@ class EvaluateCommandTest {
     writeParquet(rows, floats, input);
     Path out = tmp.resolve("out");
     Run run =
-        cli("evaluate", "--input", input.toString(), "--logits", "logits", "--label", "label",
-            "--output", out.toString());
+        cli(
+            "evaluate",
+            "--input",
+            input.toString(),
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--output",
+            out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertMatchesGolden(out.resolve("metrics.json"), "seed-five-rows");
     // TensorFlow's float32 print of this mean: 16.478533.
@@ -108,8 +124,16 @@ class EvaluateCommandTest {
   void everyInvalidRowIsCountedByItsReasonAndAMaskedLabelMakesTheMeanInfinite() {
     Path out = tmp.resolve("out");
     Run run =
-        cli("evaluate", "--input", mixedReasons().toString(), "--logits", "logits", "--label",
-            "label", "--output", out.toString());
+        cli(
+            "evaluate",
+            "--input",
+            mixedReasons().toString(),
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--output",
+            out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertMatchesGolden(out.resolve("metrics.json"), "mixed-reasons");
     assertThat(JobTestSupport.read(out.resolve("metrics.json")))
@@ -130,8 +154,18 @@ class EvaluateCommandTest {
             "{\"id\":4,\"logits\":[1,2,3],\"label\":2}"));
     Path out = tmp.resolve("out");
     Run run =
-        cli("evaluate", "--input", input.toString(), "--format", "json", "--logits", "logits",
-            "--label", "label", "--output", out.toString());
+        cli(
+            "evaluate",
+            "--input",
+            input.toString(),
+            "--format",
+            "json",
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--output",
+            out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertMatchesGolden(out.resolve("metrics.json"), "json-non-numeric");
   }
@@ -142,8 +176,18 @@ class EvaluateCommandTest {
     Files.writeString(input, "{\"logits\":[1,2,3],\"label\":2}\n{\"logits\":[0,0],\"label\":1}");
     Path out = tmp.resolve("out");
     Run run =
-        cli("evaluate", "--input", input.toString(), "--format", "json", "--logits", "logits",
-            "--label", "label", "--output", out.toString());
+        cli(
+            "evaluate",
+            "--input",
+            input.toString(),
+            "--format",
+            "json",
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--output",
+            out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode metrics = readJson(out.resolve("metrics.json"));
     assertThat(metrics.get("rows_scored").asLong()).isEqualTo(2);
@@ -165,8 +209,16 @@ class EvaluateCommandTest {
         input);
     Path out = tmp.resolve("out");
     Run run =
-        cli("evaluate", "--input", input.toString(), "--logits", "logits", "--labels", "labels",
-            "--output", out.toString());
+        cli(
+            "evaluate",
+            "--input",
+            input.toString(),
+            "--logits",
+            "logits",
+            "--labels",
+            "labels",
+            "--output",
+            out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertMatchesGolden(out.resolve("metrics.json"), "dense-soft-labels");
   }
@@ -190,8 +242,20 @@ class EvaluateCommandTest {
     Path out = tmp.resolve("out");
     Path perRow = tmp.resolve("per-row");
     Run run =
-        cli("evaluate", "--input", input.toString(), "--logits", "logits", "--labels", "labels",
-            "--loss", "sigmoid", "--output", out.toString(), "--per-row", perRow.toString());
+        cli(
+            "evaluate",
+            "--input",
+            input.toString(),
+            "--logits",
+            "logits",
+            "--labels",
+            "labels",
+            "--loss",
+            "sigmoid",
+            "--output",
+            out.toString(),
+            "--per-row",
+            perRow.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertMatchesGolden(out.resolve("metrics.json"), "sigmoid-seed");
     assertThat(spark().read().parquet(perRow.toString()).columns())
@@ -202,17 +266,34 @@ class EvaluateCommandTest {
   void perRowOutputKeepsEveryRowWithItsStatus() {
     Path perRow = tmp.resolve("per-row");
     Run run =
-        cli("evaluate", "--input", mixedReasons().toString(), "--logits", "logits", "--label",
-            "label", "--per-row", perRow.toString());
+        cli(
+            "evaluate",
+            "--input",
+            mixedReasons().toString(),
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--per-row",
+            perRow.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
-    List<Row> rows =
-        spark().read().parquet(perRow.toString()).orderBy("id").collectAsList();
+    List<Row> rows = spark().read().parquet(perRow.toString()).orderBy("id").collectAsList();
     assertThat(spark().read().parquet(perRow.toString()).columns())
         .containsExactly("id", "loss", "predicted", "correct", "status");
-    assertThat(rows).extracting(r -> r.getString(4))
+    assertThat(rows)
+        .extracting(r -> r.getString(4))
         .containsExactly(
-            "ok", "nan_logit", "posinf_logit", "all_masked", "empty_logits",
-            "label_out_of_range", "label_out_of_range", "null_input", "ok", "ok", "null_input");
+            "ok",
+            "nan_logit",
+            "posinf_logit",
+            "all_masked",
+            "empty_logits",
+            "label_out_of_range",
+            "label_out_of_range",
+            "null_input",
+            "ok",
+            "ok",
+            "null_input");
     Row masked = rows.get(8);
     assertThat(masked.getDouble(1)).isEqualTo(Double.POSITIVE_INFINITY);
     assertThat(masked.getInt(2)).isZero();
@@ -220,7 +301,8 @@ class EvaluateCommandTest {
     assertThat(rows.get(1).isNullAt(1)).isTrue();
     // loss of row 0: lse(1,2,3) − 3 = log(1 + e^-1 + e^-2).
     assertThat(rows.get(0).getDouble(1))
-        .isCloseTo(Math.log1p(Math.exp(-1) + Math.exp(-2)), org.assertj.core.api.Assertions.within(1e-15));
+        .isCloseTo(
+            Math.log1p(Math.exp(-1) + Math.exp(-2)), org.assertj.core.api.Assertions.within(1e-15));
   }
 
   @Test
@@ -228,8 +310,19 @@ class EvaluateCommandTest {
     Path perRow = tmp.resolve("per-row-json");
     Path out = tmp.resolve("out");
     Run run =
-        cli("evaluate", "--input", mixedReasons().toString(), "--logits", "logits", "--label",
-            "label", "--per-row", perRow.toString(), "--per-row-format", "json", "--output",
+        cli(
+            "evaluate",
+            "--input",
+            mixedReasons().toString(),
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--per-row",
+            perRow.toString(),
+            "--per-row-format",
+            "json",
+            "--output",
             out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertMatchesGolden(out.resolve("metrics.json"), "mixed-reasons");
@@ -240,27 +333,53 @@ class EvaluateCommandTest {
   void metricsDoNotDependOnThePartitioning() {
     Path input = tmp.resolve("generated");
     Run generated =
-        cli("generate", "--output", input.toString(), "--rows", "3000", "--classes", "17",
-            "--partitions", "1", "--seed", "5");
+        cli(
+            "generate",
+            "--output",
+            input.toString(),
+            "--rows",
+            "3000",
+            "--classes",
+            "17",
+            "--partitions",
+            "1",
+            "--seed",
+            "5");
     assertThat(generated.exitCode()).as(generated.err()).isZero();
     Path split = tmp.resolve("split");
     spark().read().parquet(input.toString()).repartition(7).write().parquet(split.toString());
     JsonNode one = evaluateToJson(input, "one");
     JsonNode seven = evaluateToJson(split, "seven");
     for (String exact :
-        List.of("rows", "rows_scored", "rows_invalid", "rows_infinite_loss", "mean_loss",
-            "accuracy", "perplexity")) {
+        List.of(
+            "rows",
+            "rows_scored",
+            "rows_invalid",
+            "rows_infinite_loss",
+            "mean_loss",
+            "accuracy",
+            "perplexity")) {
       assertThat(seven.get(exact)).as(exact).isEqualTo(one.get(exact));
     }
     assertThat(seven.get("log_mean_true_prob").doubleValue())
-        .isCloseTo(one.get("log_mean_true_prob").doubleValue(), org.assertj.core.api.Assertions.within(1e-14));
+        .isCloseTo(
+            one.get("log_mean_true_prob").doubleValue(),
+            org.assertj.core.api.Assertions.within(1e-14));
   }
 
   private JsonNode evaluateToJson(Path input, String name) {
     Path out = tmp.resolve("out-" + name);
     Run run =
-        cli("evaluate", "--input", input.toString(), "--logits", "logits", "--label", "label",
-            "--output", out.toString());
+        cli(
+            "evaluate",
+            "--input",
+            input.toString(),
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--output",
+            out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     return readJson(out.resolve("metrics.json"));
   }
@@ -268,12 +387,19 @@ class EvaluateCommandTest {
   @Test
   void aMissingColumnIsAUsageErrorNamingTheColumns() {
     Run run =
-        cli("evaluate", "--input", seedTwoRows().toString(), "--logits", "scores", "--label",
+        cli(
+            "evaluate",
+            "--input",
+            seedTwoRows().toString(),
+            "--logits",
+            "scores",
+            "--label",
             "label");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err())
-        .contains("Cannot evaluate: column 'scores' given by --logits does not exist;"
-            + " the input has [id, logits, label]");
+        .contains(
+            "Cannot evaluate: column 'scores' given by --logits does not exist;"
+                + " the input has [id, logits, label]");
   }
 
   @Test
@@ -284,7 +410,8 @@ class EvaluateCommandTest {
             .add("logits", DataTypes.createArrayType(DataTypes.StringType))
             .add("label", DataTypes.IntegerType);
     writeParquet(List.of(RowFactory.create(new String[] {"a"}, 0)), schema, input);
-    Run run = cli("evaluate", "--input", input.toString(), "--logits", "logits", "--label", "label");
+    Run run =
+        cli("evaluate", "--input", input.toString(), "--logits", "logits", "--label", "label");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err().strip())
         .isEqualTo(
@@ -303,8 +430,9 @@ class EvaluateCommandTest {
     Run run = cli("evaluate", "--input", input.toString(), "--logits", "logits", "--label", "p");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err())
-        .contains("Cannot evaluate: column 'p' is array<double>, expected an integer type or"
-            + " float|double holding an integer (use --labels for probability rows)");
+        .contains(
+            "Cannot evaluate: column 'p' is array<double>, expected an integer type or"
+                + " float|double holding an integer (use --labels for probability rows)");
   }
 
   @Test
@@ -320,14 +448,24 @@ class EvaluateCommandTest {
     Path out = Files.createDirectories(tmp.resolve("out"));
     Files.writeString(out.resolve("keep.txt"), "x");
     String[] args = {
-      "evaluate", "--input", seedTwoRows().toString(), "--logits", "logits", "--label", "label",
-      "--output", out.toString()
+      "evaluate",
+      "--input",
+      seedTwoRows().toString(),
+      "--logits",
+      "logits",
+      "--label",
+      "label",
+      "--output",
+      out.toString()
     };
     Run refused = cli(args);
     assertThat(refused.exitCode()).isEqualTo(2);
     assertThat(refused.err())
-        .contains("Cannot write --output: directory '" + out + "' exists and is not empty"
-            + " (add --overwrite to replace it)");
+        .contains(
+            "Cannot write --output: directory '"
+                + out
+                + "' exists and is not empty"
+                + " (add --overwrite to replace it)");
     assertThat(out.resolve("metrics.json")).doesNotExist();
     List<String> withOverwrite = new ArrayList<>(List.of(args));
     withOverwrite.add("--overwrite");
@@ -339,8 +477,17 @@ class EvaluateCommandTest {
   void perRowOutputInsideTheInputIsRefusedEvenWithOverwrite() {
     Path input = seedTwoRows();
     Run run =
-        cli("evaluate", "--input", input.toString(), "--logits", "logits", "--label", "label",
-            "--per-row", input.resolve("scores").toString(), "--overwrite");
+        cli(
+            "evaluate",
+            "--input",
+            input.toString(),
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--per-row",
+            input.resolve("scores").toString(),
+            "--overwrite");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("Cannot write --per-row").contains("overlaps the input");
   }
@@ -355,8 +502,16 @@ class EvaluateCommandTest {
             .add("label", DataTypes.IntegerType);
     writeParquet(List.of(RowFactory.create("x", new double[] {1, 2}, 0)), schema, input);
     Run run =
-        cli("evaluate", "--input", input.toString(), "--logits", "logits", "--label", "label",
-            "--per-row", tmp.resolve("pr").toString());
+        cli(
+            "evaluate",
+            "--input",
+            input.toString(),
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--per-row",
+            tmp.resolve("pr").toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("Cannot write --per-row: input column 'status'");
   }

@@ -35,10 +35,12 @@ class GenerateAndSqlCommandTest {
 
   @Test
   void generationDependsOnTheSeedAndNotOnThePartitions() {
-    List<Row> onePartition = generate("a", "--seed", "3", "--partitions", "1").orderBy("id").collectAsList();
+    List<Row> onePartition =
+        generate("a", "--seed", "3", "--partitions", "1").orderBy("id").collectAsList();
     List<Row> fivePartitions =
         generate("b", "--seed", "3", "--partitions", "5").orderBy("id").collectAsList();
-    List<Row> otherSeed = generate("c", "--seed", "4", "--partitions", "1").orderBy("id").collectAsList();
+    List<Row> otherSeed =
+        generate("c", "--seed", "4", "--partitions", "1").orderBy("id").collectAsList();
     assertThat(onePartition).hasSize(500).isEqualTo(fivePartitions);
     assertThat(otherSeed).isNotEqualTo(onePartition);
   }
@@ -85,7 +87,9 @@ class GenerateAndSqlCommandTest {
   @Test
   void sqlJsonPrintsOneExactJsonObjectPerRow() throws Exception {
     Run run =
-        cli("sql", "--json",
+        cli(
+            "sql",
+            "--json",
             "SELECT id, softmax_cross_entropy(array(0.5D, 1.5D, 0.1D), 1) AS loss,"
                 + " softmax(array(1D, double('-Infinity'))) AS p, double('Infinity') AS inf,"
                 + " xent_status(array(double('NaN')), 0) AS status FROM range(2)");

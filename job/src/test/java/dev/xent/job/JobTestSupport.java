@@ -73,9 +73,9 @@ final class JobTestSupport {
   }
 
   /**
-   * metrics.json against a golden file written by scripts/reference/golden_metrics.py (mpmath):
-   * the same fields; strings and integers equal; doubles within 1e-13 relative (the golden values
-   * are the exact means, xent's are means of double-precision losses); "<any>" matches anything.
+   * metrics.json against a golden file written by scripts/reference/golden_metrics.py (mpmath): the
+   * same fields; strings and integers equal; doubles within 1e-13 relative (the golden values are
+   * the exact means, xent's are means of double-precision losses); "<any>" matches anything.
    */
   static void assertMatchesGolden(Path metricsJson, String goldenName) {
     JsonNode actual = readJson(metricsJson);
@@ -88,7 +88,9 @@ final class JobTestSupport {
       return;
     }
     if (expected.isObject()) {
-      assertThat(fieldNames(actual)).as(path).containsExactlyInAnyOrderElementsOf(fieldNames(expected));
+      assertThat(fieldNames(actual))
+          .as(path)
+          .containsExactlyInAnyOrderElementsOf(fieldNames(expected));
       for (Iterator<Map.Entry<String, JsonNode>> it = expected.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
         compare(path + "." + field.getKey(), field.getValue(), actual.get(field.getKey()));

@@ -12,8 +12,16 @@ class MetricsTest {
     acc.add(Reason.OK, 0.5, true).add(Reason.NAN_LOGIT, Double.NaN, false);
     EvaluateConfig config =
         new EvaluateConfig(
-            "in", EvaluateConfig.Format.PARQUET, "logits", "label", null, loss, null, null,
-            EvaluateConfig.Format.PARQUET, false);
+            "in",
+            EvaluateConfig.Format.PARQUET,
+            "logits",
+            "label",
+            null,
+            loss,
+            null,
+            null,
+            EvaluateConfig.Format.PARQUET,
+            false);
     return new Metrics(acc.result(), config, "local[2]", 1.5, "4.1.0", "0.1.0");
   }
 
@@ -21,9 +29,24 @@ class MetricsTest {
   void metricsJsonFieldsComeInTheDocumentedOrder() {
     assertThat(metrics(EvaluateConfig.Loss.SOFTMAX).toJsonMap().keySet())
         .containsExactly(
-            "rows", "rows_scored", "rows_invalid", "invalid_by_reason", "rows_infinite_loss",
-            "mean_loss", "accuracy", "perplexity", "log_mean_true_prob", "loss", "input", "format",
-            "logits", "label", "master", "elapsed_seconds", "spark_version", "xent_version");
+            "rows",
+            "rows_scored",
+            "rows_invalid",
+            "invalid_by_reason",
+            "rows_infinite_loss",
+            "mean_loss",
+            "accuracy",
+            "perplexity",
+            "log_mean_true_prob",
+            "loss",
+            "input",
+            "format",
+            "logits",
+            "label",
+            "master",
+            "elapsed_seconds",
+            "spark_version",
+            "xent_version");
   }
 
   @Test

@@ -3,8 +3,8 @@ package dev.xent.kernel;
 import java.io.Serializable;
 
 /**
- * Accumulates scored rows into the numbers of an evaluation: counts by {@link Reason}, the exact sum
- * of the losses, correct predictions and the log-sum-exp of the negated losses. Add rows, merge
+ * Accumulates scored rows into the numbers of an evaluation: counts by {@link Reason}, the exact
+ * sum of the losses, correct predictions and the log-sum-exp of the negated losses. Add rows, merge
  * partition-local accumulators in any order, then take the immutable {@link LossStats}; the counts
  * and the loss sum are exact, so the result does not depend on the partitioning.
  */

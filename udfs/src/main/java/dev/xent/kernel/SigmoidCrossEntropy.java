@@ -10,8 +10,8 @@ package dev.xent.kernel;
  * (the textbook form cancels {@code max(z,0) − z·t} when t = 1 and z is large).
  *
  * <p>Non-finite behaviour: NaN in z or t gives NaN; z = −∞ (probability 0) gives 0 when t = 0 and
- * +∞ otherwise; z = +∞ (probability 1) gives 0 when t = 1 and +∞ otherwise (rows with +∞ logits
- * are nevertheless reported invalid by {@link Validity}). A row's sum is compensated.
+ * +∞ otherwise; z = +∞ (probability 1) gives 0 when t = 1 and +∞ otherwise (rows with +∞ logits are
+ * nevertheless reported invalid by {@link Validity}). A row's sum is compensated.
  */
 public final class SigmoidCrossEntropy {
   private SigmoidCrossEntropy() {}
@@ -27,9 +27,7 @@ public final class SigmoidCrossEntropy {
       return t == 1.0 ? 0.0 : Double.POSITIVE_INFINITY;
     }
     // log(1 + e^−|z|) via log1p: exact to an ulp even when e^−|z| is below eps.
-    return z > 0.0
-        ? z * (1.0 - t) + Math.log1p(Math.exp(-z))
-        : -z * t + Math.log1p(Math.exp(z));
+    return z > 0.0 ? z * (1.0 - t) + Math.log1p(Math.exp(-z)) : -z * t + Math.log1p(Math.exp(z));
   }
 
   public static double row(double[] z, double[] t) {

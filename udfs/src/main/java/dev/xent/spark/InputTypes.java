@@ -27,7 +27,8 @@ public final class InputTypes {
   private InputTypes() {}
 
   public static final String EXPECTED_LOGITS = "array<float|double> or vector";
-  public static final String EXPECTED_SIGMOID_LOGITS = "array<float|double>, vector, float or double";
+  public static final String EXPECTED_SIGMOID_LOGITS =
+      "array<float|double>, vector, float or double";
   public static final String EXPECTED_LABEL =
       "an integer type, float|double holding an integer, array<numeric> or vector";
   public static final String EXPECTED_TARGETS = "array<numeric>, vector, float or double";

@@ -36,7 +36,8 @@ public final class LogSumExpAggregate extends TypedImperativeAggregate<LogSumExp
     this(child, 0, 0);
   }
 
-  public LogSumExpAggregate(Expression child, int mutableAggBufferOffset, int inputAggBufferOffset) {
+  public LogSumExpAggregate(
+      Expression child, int mutableAggBufferOffset, int inputAggBufferOffset) {
     this.child = child;
     this.mutableAggBufferOffset = mutableAggBufferOffset;
     this.inputAggBufferOffset = inputAggBufferOffset;
@@ -142,7 +143,8 @@ public final class LogSumExpAggregate extends TypedImperativeAggregate<LogSumExp
 
   @Override
   public Expression withNewChildrenInternal(IndexedSeq<Expression> newChildren) {
-    return new LogSumExpAggregate(newChildren.apply(0), mutableAggBufferOffset, inputAggBufferOffset);
+    return new LogSumExpAggregate(
+        newChildren.apply(0), mutableAggBufferOffset, inputAggBufferOffset);
   }
 
   @Override
@@ -177,5 +179,4 @@ public final class LogSumExpAggregate extends TypedImperativeAggregate<LogSumExp
   public int hashCode() {
     return child.hashCode() * 31 + mutableAggBufferOffset * 7 + inputAggBufferOffset;
   }
-
 }

@@ -13,7 +13,8 @@ import org.apache.spark.sql.types.DataTypes;
 public final class LogitsFunctions {
   private LogitsFunctions() {}
 
-  private static final ArrayType DOUBLE_ARRAY = DataTypes.createArrayType(DataTypes.DoubleType, false);
+  private static final ArrayType DOUBLE_ARRAY =
+      DataTypes.createArrayType(DataTypes.DoubleType, false);
 
   /** {@code logsumexp(logits)}: double. */
   public static final class LogSumExpFunction extends LogitsRowFunction {

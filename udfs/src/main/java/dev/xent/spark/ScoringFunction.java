@@ -97,15 +97,15 @@ public abstract class ScoringFunction extends XentExpression {
     DataType logitsType = arg(0).dataType();
     Object z =
         InputTypes.logits(
-            logitsValue,
-            logitsKind,
-            logitsType instanceof ArrayType array && array.containsNull());
+            logitsValue, logitsKind, logitsType instanceof ArrayType array && array.containsNull());
     if (z == null) {
       return Scored.invalid(Reason.NULL_INPUT);
     }
     if (!sigmoidRows && labelKind.isScalar()) {
       double label = InputTypes.numericValue(labelValue);
-      return z instanceof float[] f ? Scoring.sparse(f, label) : Scoring.sparse((double[]) z, label);
+      return z instanceof float[] f
+          ? Scoring.sparse(f, label)
+          : Scoring.sparse((double[]) z, label);
     }
     double[] row = InputTypes.labelRow(labelValue, labelKind, arg(1).dataType());
     if (row == null) {

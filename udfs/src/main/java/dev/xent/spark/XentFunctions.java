@@ -139,7 +139,10 @@ public final class XentFunctions {
               StatusFunction.class,
               2,
               3,
-              a -> a.length == 2 ? new StatusFunction(a[0], a[1]) : new StatusFunction(a[0], a[1], a[2])),
+              a ->
+                  a.length == 2
+                      ? new StatusFunction(a[0], a[1])
+                      : new StatusFunction(a[0], a[1], a[2])),
           new Definition(
               XENT_SCORE,
               "(logits, label_or_targets [, 'softmax'|'sigmoid'])",
@@ -147,7 +150,10 @@ public final class XentFunctions {
               ScoreFunction.class,
               2,
               3,
-              a -> a.length == 2 ? new ScoreFunction(a[0], a[1]) : new ScoreFunction(a[0], a[1], a[2])),
+              a ->
+                  a.length == 2
+                      ? new ScoreFunction(a[0], a[1])
+                      : new ScoreFunction(a[0], a[1], a[2])),
           new Definition(
               LOGSUMEXP_AGG,
               "(x)",

@@ -59,8 +59,7 @@ class SqlFunctionsTest {
     Row row = one("SELECT softmax(array(0.5D, 1.5D, 0.1D)), log_softmax(array(2.2D, 1.3D, 1.7D))");
     // Printed by tf.nn.softmax in the seed post: [0.227863, 0.61939586, 0.15274114].
     assertThat(doubles(row, 0))
-        .containsExactly(
-            new double[] {0.227863, 0.61939586, 0.15274114}, within(5e-7));
+        .containsExactly(new double[] {0.227863, 0.61939586, 0.15274114}, within(5e-7));
     double lse = naiveLogSumExp(2.2, 1.3, 1.7);
     assertThat(doubles(row, 1))
         .containsExactly(new double[] {2.2 - lse, 1.3 - lse, 1.7 - lse}, within(1e-15));
@@ -154,8 +153,7 @@ class SqlFunctionsTest {
         "array(double('Infinity'), 2D)|array(1D, 1D)|posinf_logit",
       })
   void xentStatusNamesTheReasonOfEverySigmoidRow(String logits, String targets, String status) {
-    assertThat(
-            one("SELECT xent_status(" + logits + ", " + targets + ", 'sigmoid')").getString(0))
+    assertThat(one("SELECT xent_status(" + logits + ", " + targets + ", 'sigmoid')").getString(0))
         .isEqualTo(status);
   }
 
@@ -201,7 +199,9 @@ class SqlFunctionsTest {
     List<Row> rows =
         List.of(
             RowFactory.create(
-                Vectors.dense(0.5, 1.5, 0.1), 1.0, Vectors.sparse(3, new int[] {1}, new double[] {1})),
+                Vectors.dense(0.5, 1.5, 0.1),
+                1.0,
+                Vectors.sparse(3, new int[] {1}, new double[] {1})),
             RowFactory.create(
                 Vectors.sparse(3, new int[] {0, 2}, new double[] {2.2, 1.7}),
                 1.0,
@@ -334,11 +334,10 @@ class SqlFunctionsTest {
     XentFunctions.register(other);
     XentFunctions.register(other);
     for (XentFunctions.Definition definition : XentFunctions.ALL) {
-      assertThat(other.catalog().functionExists(definition.name()))
-          .as(definition.name())
-          .isTrue();
+      assertThat(other.catalog().functionExists(definition.name())).as(definition.name()).isTrue();
     }
-    assertThat(Arrays.stream(XentFunctions.ALL.stream().map(XentFunctions.Definition::name).toArray()))
+    assertThat(
+            Arrays.stream(XentFunctions.ALL.stream().map(XentFunctions.Definition::name).toArray()))
         .containsExactlyInAnyOrder(
             "logsumexp",
             "softmax",

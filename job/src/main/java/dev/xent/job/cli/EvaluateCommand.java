@@ -13,8 +13,8 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code xent evaluate}: scores every row and prints (and writes) the metrics. */
 @Command(
@@ -64,7 +64,10 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--output", paramLabel = "DIR", description = "Write DIR/metrics.json.")
   String output;
 
-  @Option(names = "--per-row", paramLabel = "DIR", description = "Write one scored row per input row.")
+  @Option(
+      names = "--per-row",
+      paramLabel = "DIR",
+      description = "Write one scored row per input row.")
   String perRow;
 
   @Option(

@@ -8,8 +8,8 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code xent generate}: a deterministic synthetic dataset of logits and labels. */
 @Command(
@@ -43,7 +43,9 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "Logits element type (default: ${DEFAULT-VALUE}).")
   String precision;
 
-  @Option(names = "--soft-labels", description = "Write probability rows 'labels' instead of 'label'.")
+  @Option(
+      names = "--soft-labels",
+      description = "Write probability rows 'labels' instead of 'label'.")
   boolean softLabels;
 
   @Option(names = "--overwrite", description = "Replace an existing non-empty output.")
@@ -61,7 +63,14 @@ public final class GenerateCommand implements Callable<Integer> {
     }
     DatasetGenerator.Request request =
         new DatasetGenerator.Request(
-            output, rows, classes, partitions, seed, precision.equals("double"), softLabels, overwrite);
+            output,
+            rows,
+            classes,
+            partitions,
+            seed,
+            precision.equals("double"),
+            softLabels,
+            overwrite);
     try (Sessions.Handle handle = Sessions.open("xent generate", spark.master, spark.conf)) {
       SparkSession session = handle.session();
       PrintWriter out = spec.commandLine().getOut();

@@ -2,11 +2,11 @@ package dev.xent.job.cli;
 
 import dev.xent.job.Json;
 import dev.xent.job.Sessions;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -15,9 +15,9 @@ import org.apache.spark.sql.types.StructField;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 import scala.collection.Iterable;
 import scala.jdk.javaapi.CollectionConverters;
 
@@ -79,7 +79,8 @@ public final class SqlCommand implements Callable<Integer> {
     }
     if (value instanceof scala.collection.Map<?, ?> map) {
       Map<String, Object> object = new LinkedHashMap<>();
-      CollectionConverters.asJava(map).forEach((k, v) -> object.put(String.valueOf(k), toJsonValue(v)));
+      CollectionConverters.asJava(map)
+          .forEach((k, v) -> object.put(String.valueOf(k), toJsonValue(v)));
       return object;
     }
     if (value instanceof Iterable<?> seq) {
