@@ -25,14 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class EvaluateCommandTest {
   @TempDir Path tmp;
 
-  private static final StructType DOUBLE_ROWS =
-      new StructType()
-          .add("id", DataTypes.LongType)
-          .add("logits", DataTypes.createArrayType(DataTypes.DoubleType))
-          .add("label", DataTypes.IntegerType);
+  private static final StructType DOUBLE_ROWS = JobTestSupport.DOUBLE_ROWS;
 
-  private static final double NAN = Double.NaN;
-  private static final double INF = Double.POSITIVE_INFINITY;
 
   private Path seedTwoRows() {
     Path input = tmp.resolve("seed2");
@@ -46,21 +40,7 @@ class EvaluateCommandTest {
   }
 
   private Path mixedReasons() {
-    Path input = tmp.resolve("mixed");
-    List<Row> rows = new ArrayList<>();
-    rows.add(RowFactory.create(0L, new double[] {1, 2, 3}, 2));
-    rows.add(RowFactory.create(1L, new double[] {1, NAN}, 0));
-    rows.add(RowFactory.create(2L, new double[] {1, INF}, 0));
-    rows.add(RowFactory.create(3L, new double[] {-INF, -INF}, 0));
-    rows.add(RowFactory.create(4L, new double[] {}, 0));
-    rows.add(RowFactory.create(5L, new double[] {1, 2}, 5));
-    rows.add(RowFactory.create(6L, new double[] {1, 2}, -1));
-    rows.add(RowFactory.create(7L, null, 0));
-    rows.add(RowFactory.create(8L, new double[] {0, -INF}, 1));
-    rows.add(RowFactory.create(9L, new double[] {3, 1, 0}, 0));
-    rows.add(RowFactory.create(10L, new double[] {1, 2}, null));
-    writeParquet(rows, DOUBLE_ROWS, input);
-    return input;
+    return JobTestSupport.writeMixedReasons(tmp.resolve("mixed"));
   }
 
   @Test

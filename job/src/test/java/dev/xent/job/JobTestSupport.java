@@ -13,10 +13,13 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
@@ -53,6 +56,35 @@ final class JobTestSupport {
 
   static void writeParquet(List<Row> rows, StructType schema, Path dir) {
     spark().createDataFrame(rows, schema).coalesce(1).write().parquet(dir.toString());
+  }
+
+  static final StructType DOUBLE_ROWS =
+      new StructType()
+          .add("id", DataTypes.LongType)
+          .add("logits", DataTypes.createArrayType(DataTypes.DoubleType))
+          .add("label", DataTypes.IntegerType);
+
+  /**
+   * Rows with every logits problem, out-of-range labels, NULLs and a masked label; the golden file
+   * "mixed-reasons" holds their metrics.
+   */
+  static Path writeMixedReasons(Path dir) {
+    double nan = Double.NaN;
+    double inf = Double.POSITIVE_INFINITY;
+    List<Row> rows = new ArrayList<>();
+    rows.add(RowFactory.create(0L, new double[] {1, 2, 3}, 2));
+    rows.add(RowFactory.create(1L, new double[] {1, nan}, 0));
+    rows.add(RowFactory.create(2L, new double[] {1, inf}, 0));
+    rows.add(RowFactory.create(3L, new double[] {-inf, -inf}, 0));
+    rows.add(RowFactory.create(4L, new double[] {}, 0));
+    rows.add(RowFactory.create(5L, new double[] {1, 2}, 5));
+    rows.add(RowFactory.create(6L, new double[] {1, 2}, -1));
+    rows.add(RowFactory.create(7L, null, 0));
+    rows.add(RowFactory.create(8L, new double[] {0, -inf}, 1));
+    rows.add(RowFactory.create(9L, new double[] {3, 1, 0}, 0));
+    rows.add(RowFactory.create(10L, new double[] {1, 2}, null));
+    writeParquet(rows, DOUBLE_ROWS, dir);
+    return dir;
   }
 
   static JsonNode readJson(Path file) {
