@@ -51,9 +51,12 @@ class ClusterIT {
   private static long finishedBefore;
 
   @BeforeAll
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
   static void startClusterAndHdfs() throws Exception {
     work = Files.createTempDirectory("xent-cluster-it");
     runDir = work.resolve("cluster");
+    // Should the JVM die before @AfterAll, the daemons must not outlive it.
+    Runtime.getRuntime().addShutdownHook(new Thread(ClusterIT::stopCluster));
     Configuration conf = new Configuration();
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, work.resolve("hdfs").toString());
     hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
@@ -75,15 +78,26 @@ class ClusterIT {
   }
 
   @AfterAll
-  static void stopEverything() throws Exception {
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  static void stopEverything() {
     try {
-      if (runDir != null) {
-        run(List.of("scripts/cluster.sh", "stop", "--run-dir", runDir.toString()), 120);
-      }
+      stopCluster();
     } finally {
       if (hdfs != null) {
         hdfs.shutdown();
       }
+    }
+  }
+
+  /** Idempotent: cluster.sh stop ends the pids in the run directory and removes the pid files. */
+  private static void stopCluster() {
+    if (runDir == null || !Files.exists(runDir.resolve("master.pid"))) {
+      return;
+    }
+    try {
+      run(List.of("scripts/cluster.sh", "stop", "--run-dir", runDir.toString()), 120);
+    } catch (Exception e) {
+      throw new IllegalStateException("Cannot stop the test cluster in " + runDir, e);
     }
   }
 
