@@ -53,8 +53,9 @@ public final class Softmax {
     double max = z[k];
     double logOfRest = Math.log1p(Logits.restMass(z, k));
     for (int i = 0; i < z.length; i++) {
-      // z_i − lse = −((m − z_i) + log1p(rest)): two non-negative terms, no cancellation.
-      logP[i] = -((max - z[i]) + logOfRest);
+      // z_i − lse = −((m − z_i) + log1p(rest)): two non-negative terms, no cancellation; 0.0 − x
+      // rather than −x so that log p = 0 is +0.0, not −0.0.
+      logP[i] = 0.0 - ((max - z[i]) + logOfRest);
     }
     return logP;
   }
@@ -69,7 +70,7 @@ public final class Softmax {
     double max = z[k];
     double logOfRest = Math.log1p(Logits.restMass(z, k));
     for (int i = 0; i < z.length; i++) {
-      logP[i] = -((max - z[i]) + logOfRest);
+      logP[i] = 0.0 - ((max - z[i]) + logOfRest);
     }
     return logP;
   }

@@ -137,7 +137,7 @@ class SeedExamplesTest {
     assertThat(Softmax.softmax(z)).containsExactly(0, 0, 0, 0, 1);
     // log_softmax keeps what softmax cannot: z_i − 5000 − log1p(e^−1000 + …), and the log1p term
     // underflows to 0.
-    assertThat(Softmax.logSoftmax(z)).containsExactly(-4000, -3000, -2000, -1000, -0.0);
+    assertThat(Softmax.logSoftmax(z)).containsExactly(-4000, -3000, -2000, -1000, 0.0);
     assertThat(Softmax.softmax(new double[] {1, 2, 3, 4, 5}))
         .containsExactly(
             new double[] {0.01165623, 0.03168492, 0.08612854, 0.23412166, 0.63640865},
