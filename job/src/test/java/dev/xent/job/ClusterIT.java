@@ -63,18 +63,33 @@ class ClusterIT {
     hdfs.waitActive();
     hdfsFs = hdfs.getFileSystem();
     hdfsUri = "hdfs://127.0.0.1:" + hdfs.getNameNodePort();
-    Result started = run(List.of("scripts/cluster.sh", "start", "--workers", "2", "--run-dir", runDir.toString()), 180);
+    Result started =
+        run(
+            List.of(
+                "scripts/cluster.sh", "start", "--workers", "2", "--run-dir", runDir.toString()),
+            180);
     assertThat(started.exitCode()).as(started.err()).isZero();
     master = started.out().strip().lines().reduce((a, b) -> b).orElseThrow();
     assertThat(master).startsWith("spark://127.0.0.1:");
 
     generated = work.resolve("generated");
     Run generate =
-        cli("generate", "--output", generated.toString(), "--rows", "600000", "--classes", "50",
-            "--partitions", "6", "--seed", "11");
+        cli(
+            "generate",
+            "--output",
+            generated.toString(),
+            "--rows",
+            "600000",
+            "--classes",
+            "50",
+            "--partitions",
+            "6",
+            "--seed",
+            "11");
     assertThat(generate.exitCode()).as(generate.err()).isZero();
     hdfsFs.copyFromLocalFile(
-        new org.apache.hadoop.fs.Path(generated.toUri()), new org.apache.hadoop.fs.Path("/data/generated"));
+        new org.apache.hadoop.fs.Path(generated.toUri()),
+        new org.apache.hadoop.fs.Path("/data/generated"));
   }
 
   @AfterAll
@@ -106,22 +121,47 @@ class ClusterIT {
   void theSameInputGivesTheSameMetricsLocallyOnTheClusterAndFromHdfs() throws IOException {
     Path localOut = work.resolve("local-out");
     Run local =
-        cli("evaluate", "--input", generated.toString(), "--logits", "logits", "--label", "label",
-            "--output", localOut.toString());
+        cli(
+            "evaluate",
+            "--input",
+            generated.toString(),
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--output",
+            localOut.toString());
     assertThat(local.exitCode()).as(local.err()).isZero();
     JsonNode onLocal = readJson(localOut.resolve("metrics.json"));
 
     Path clusterOut = work.resolve("cluster-out");
     Result cluster =
-        submit("evaluate", "--input", generated.toString(), "--logits", "logits", "--label",
-            "label", "--output", clusterOut.toString());
+        submit(
+            "evaluate",
+            "--input",
+            generated.toString(),
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--output",
+            clusterOut.toString());
     assertThat(cluster.exitCode()).as(cluster.err()).isZero();
     JsonNode onCluster = readJson(clusterOut.resolve("metrics.json"));
     assertThat(onCluster.get("master").asText()).isEqualTo(master);
 
     Result fromHdfs =
-        submit("evaluate", "--input", hdfsUri + "/data/generated", "--logits", "logits",
-            "--label", "label", "--output", hdfsUri + "/out/metrics", "--per-row",
+        submit(
+            "evaluate",
+            "--input",
+            hdfsUri + "/data/generated",
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--output",
+            hdfsUri + "/out/metrics",
+            "--per-row",
             hdfsUri + "/out/per-row");
     assertThat(fromHdfs.exitCode()).as(fromHdfs.err()).isZero();
     JsonNode onHdfs = readHdfsJson("/out/metrics/metrics.json");
@@ -130,8 +170,15 @@ class ClusterIT {
     for (JsonNode other : List.of(onCluster, onHdfs)) {
       // Exact aggregates: equal to the last bit whatever the deployment.
       for (String field :
-          List.of("rows", "rows_scored", "rows_invalid", "invalid_by_reason", "rows_infinite_loss",
-              "mean_loss", "accuracy", "perplexity")) {
+          List.of(
+              "rows",
+              "rows_scored",
+              "rows_invalid",
+              "invalid_by_reason",
+              "rows_infinite_loss",
+              "mean_loss",
+              "accuracy",
+              "perplexity")) {
         assertThat(other.get(field)).as(field).isEqualTo(onLocal.get(field));
       }
       // The log-sum-exp state rescales with exp when merged: equal to 1e-14.
@@ -146,11 +193,16 @@ class ClusterIT {
     String query =
         "SELECT count(*) AS n, sum(CAST(xent_status(logits, label) = 'ok' AS int)) AS ok,"
             + " max(logits_argmax(logits)) AS top, min(softmax_cross_entropy(logits, label)) AS lo"
-            + " FROM parquet.`" + hdfsUri + "/data/generated`";
+            + " FROM parquet.`"
+            + hdfsUri
+            + "/data/generated`";
     Result onCluster =
-        submit("--conf", "spark.sql.extensions=dev.xent.spark.XentExtensions", "sql", "--json", query);
+        submit(
+            "--conf", "spark.sql.extensions=dev.xent.spark.XentExtensions", "sql", "--json", query);
     assertThat(onCluster.exitCode()).as(onCluster.err()).isZero();
-    JsonNode clusterRow = new ObjectMapper().readTree(onCluster.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+    JsonNode clusterRow =
+        new ObjectMapper()
+            .readTree(onCluster.out().strip().lines().reduce((a, b) -> b).orElseThrow());
     JsonNode localRow = new ObjectMapper().readTree(spark().sql(query).toJSON().first());
     assertThat(clusterRow.get("n").asLong()).isEqualTo(600_000);
     assertThat(clusterRow.get("ok").asLong()).isEqualTo(600_000);
@@ -164,8 +216,16 @@ class ClusterIT {
     Path input = JobTestSupport.writeMixedReasons(work.resolve("mixed"));
     Path out = work.resolve("mixed-out");
     Result result =
-        submit("evaluate", "--input", input.toString(), "--logits", "logits", "--label", "label",
-            "--output", out.toString());
+        submit(
+            "evaluate",
+            "--input",
+            input.toString(),
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--output",
+            out.toString());
     assertThat(result.exitCode()).as(result.err()).isZero();
     assertMatchesGolden(out.resolve("metrics.json"), "mixed-reasons");
   }
@@ -175,8 +235,16 @@ class ClusterIT {
   void aKilledExecutorIsRetriedAndTheResultIsTheSame() throws Exception {
     Path expectedOut = work.resolve("fault-expected");
     Run local =
-        cli("evaluate", "--input", generated.toString(), "--logits", "logits", "--label", "label",
-            "--output", expectedOut.toString());
+        cli(
+            "evaluate",
+            "--input",
+            generated.toString(),
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--output",
+            expectedOut.toString());
     assertThat(local.exitCode()).as(local.err()).isZero();
 
     Path out = work.resolve("fault-out");
@@ -185,12 +253,22 @@ class ClusterIT {
     Process job =
         start(
             submitCommand(
-                "--conf", "spark.sql.files.maxPartitionBytes=1m", "evaluate", "--input",
-                generated.toString(), "--logits", "logits", "--label", "label", "--output",
+                "--conf",
+                "spark.sql.files.maxPartitionBytes=1m",
+                "evaluate",
+                "--input",
+                generated.toString(),
+                "--logits",
+                "logits",
+                "--label",
+                "label",
+                "--output",
                 out.toString()),
             jobErr);
     ProcessHandle victim = awaitExecutorRunningTasks(job, 3);
-    assertThat(job.isAlive()).as("the job must still be running when its executor is killed").isTrue();
+    assertThat(job.isAlive())
+        .as("the job must still be running when its executor is killed")
+        .isTrue();
     victim.destroyForcibly();
     assertThat(job.waitFor(4, TimeUnit.MINUTES)).isTrue();
     String err = Files.readString(jobErr);
@@ -204,8 +282,8 @@ class ClusterIT {
   }
 
   /**
-   * Waits until an executor JVM that one of this test's Workers launched has finished {@code
-   * tasks} tasks (read from its log in the Worker's work directory), and returns it.
+   * Waits until an executor JVM that one of this test's Workers launched has finished {@code tasks}
+   * tasks (read from its log in the Worker's work directory), and returns it.
    */
   private static ProcessHandle awaitExecutorRunningTasks(Process job, int tasks) throws Exception {
     List<Long> workers = new ArrayList<>();
@@ -217,7 +295,8 @@ class ClusterIT {
       Optional<ProcessHandle> executor =
           ProcessHandle.allProcesses()
               .filter(p -> p.parent().map(parent -> workers.contains(parent.pid())).orElse(false))
-              .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+              .filter(
+                  p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
               .findFirst();
       if (executor.isPresent() && finishedTasks() >= tasks) {
         return executor.get();
@@ -295,7 +374,8 @@ class ClusterIT {
       dir = dir.getParent();
     }
     if (dir == null) {
-      throw new IllegalStateException("Cannot find the project root above " + Path.of("").toAbsolutePath());
+      throw new IllegalStateException(
+          "Cannot find the project root above " + Path.of("").toAbsolutePath());
     }
     return dir;
   }

@@ -27,7 +27,6 @@ class EvaluateCommandTest {
 
   private static final StructType DOUBLE_ROWS = JobTestSupport.DOUBLE_ROWS;
 
-
   private Path seedTwoRows() {
     Path input = tmp.resolve("seed2");
     writeParquet(

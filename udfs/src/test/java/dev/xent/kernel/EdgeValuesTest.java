@@ -23,14 +23,21 @@ class EdgeValuesTest {
   @ParameterizedTest
   @ValueSource(
       doubles = {
-        0.0, -0.0, 1.5, -7.25, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MAX_VALUE,
-        -Double.MAX_VALUE, 1e30, -1e30
+        0.0,
+        -0.0,
+        1.5,
+        -7.25,
+        Double.MIN_VALUE,
+        -Double.MIN_VALUE,
+        Double.MAX_VALUE,
+        -Double.MAX_VALUE,
+        1e30,
+        -1e30
       })
   void theLogSumExpOfOneValueIsThatValue(double x) {
     // log(exp(x)) = x exactly: the max shift leaves rest = 0 and log1p(0) = 0.
     assertThat(LogSumExp.logSumExp(new double[] {x})).isEqualTo(x == -0.0 ? x + 0.0 : x);
-    assertThat(LogSumExp.logSumExp(new float[] {(float) x}))
-        .isEqualTo((double) (float) x + 0.0);
+    assertThat(LogSumExp.logSumExp(new float[] {(float) x})).isEqualTo((double) (float) x + 0.0);
   }
 
   @Test
@@ -199,8 +206,7 @@ class EdgeValuesTest {
     float[] f = new float[250_000];
     Arrays.fill(f, 2.0f);
     // Uniform over 250,000: every loss is ln 250,000.
-    assertThat(SoftmaxCrossEntropy.sparse(f, 249_999))
-        .isCloseTo(Math.log(250_000), within(1e-14));
+    assertThat(SoftmaxCrossEntropy.sparse(f, 249_999)).isCloseTo(Math.log(250_000), within(1e-14));
     assertThat(Arrays.stream(Softmax.softmax(f)).sum()).isCloseTo(1.0, within(1e-12));
   }
 }

@@ -17,7 +17,8 @@ class SeedExamplesTest {
 
   @Test
   void theTwoRowSoftmaxMatchesTensorFlowsPrint() {
-    // tf.nn.softmax printed [0.227863, 0.61939586, 0.15274114], [0.49674623, 0.20196195, 0.30129182].
+    // tf.nn.softmax printed [0.227863, 0.61939586, 0.15274114], [0.49674623, 0.20196195,
+    // 0.30129182].
     assertThat(Softmax.softmax(TWO_ROWS[0]))
         .containsExactly(new double[] {0.227863, 0.61939586, 0.15274114}, within(5e-7));
     assertThat(Softmax.softmax(TWO_ROWS[1]))
@@ -36,7 +37,8 @@ class SeedExamplesTest {
     assertThat(mean).isCloseTo(0.83934333897877944, within(2e-16));
     // Closed form through an independent path: ln(Σ e^z) − z_y with java.lang.Math.
     double closedForm =
-        (Math.log(Math.exp(0.5) + Math.exp(1.5) + Math.exp(0.1)) - 1.5
+        (Math.log(Math.exp(0.5) + Math.exp(1.5) + Math.exp(0.1))
+                - 1.5
                 + Math.log(Math.exp(2.2) + Math.exp(1.3) + Math.exp(1.7))
                 - 1.7)
             / 2;
@@ -67,8 +69,8 @@ class SeedExamplesTest {
   }
 
   /**
-   * TensorFlow computed these in float32 (eps 6e-8), so its prints carry float32 rounding: agree
-   * to 2e-7 relative.
+   * TensorFlow computed these in float32 (eps 6e-8), so its prints carry float32 rounding: agree to
+   * 2e-7 relative.
    */
   private static void assertFloat32Print(double actual, double printed) {
     assertThat(actual).isCloseTo(printed, within(2e-7 * Math.abs(printed)));
