@@ -2,6 +2,7 @@ package dev.xent.job;
 
 import static dev.xent.job.JobTestSupport.assertMatchesGolden;
 import static dev.xent.job.JobTestSupport.cli;
+import static dev.xent.job.JobTestSupport.evaluate;
 import static dev.xent.job.JobTestSupport.readJson;
 import static dev.xent.job.JobTestSupport.spark;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -120,17 +121,7 @@ class ClusterIT {
   @Order(1)
   void theSameInputGivesTheSameMetricsLocallyOnTheClusterAndFromHdfs() throws IOException {
     Path localOut = work.resolve("local-out");
-    Run local =
-        cli(
-            "evaluate",
-            "--input",
-            generated.toString(),
-            "--logits",
-            "logits",
-            "--label",
-            "label",
-            "--output",
-            localOut.toString());
+    Run local = evaluate(generated.toString(), "--label", "label", "--output", localOut.toString());
     assertThat(local.exitCode()).as(local.err()).isZero();
     JsonNode onLocal = readJson(localOut.resolve("metrics.json"));
 
@@ -235,16 +226,7 @@ class ClusterIT {
   void aKilledExecutorIsRetriedAndTheResultIsTheSame() throws Exception {
     Path expectedOut = work.resolve("fault-expected");
     Run local =
-        cli(
-            "evaluate",
-            "--input",
-            generated.toString(),
-            "--logits",
-            "logits",
-            "--label",
-            "label",
-            "--output",
-            expectedOut.toString());
+        evaluate(generated.toString(), "--label", "label", "--output", expectedOut.toString());
     assertThat(local.exitCode()).as(local.err()).isZero();
 
     Path out = work.resolve("fault-out");

@@ -2,6 +2,7 @@ package dev.xent.job;
 
 import static dev.xent.job.JobTestSupport.assertMatchesGolden;
 import static dev.xent.job.JobTestSupport.cli;
+import static dev.xent.job.JobTestSupport.evaluate;
 import static dev.xent.job.JobTestSupport.readJson;
 import static dev.xent.job.JobTestSupport.spark;
 import static dev.xent.job.JobTestSupport.writeParquet;
@@ -46,17 +47,7 @@ class EvaluateCommandTest {
   void theSeedTwoRowExampleMatchesItsGoldenMetrics() {
     Path input = seedTwoRows();
     Path out = tmp.resolve("out");
-    Run run =
-        cli(
-            "evaluate",
-            "--input",
-            input.toString(),
-            "--logits",
-            "logits",
-            "--label",
-            "label",
-            "--output",
-            out.toString());
+    Run run = evaluate(input.toString(), "--label", "label", "--output", out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertMatchesGolden(out.resolve("metrics.json"), "seed-two-rows");
     // The TensorFlow post prints 0.83934333897877944 for this mean.
@@ -81,17 +72,7 @@ class EvaluateCommandTest {
     }
     writeParquet(rows, floats, input);
     Path out = tmp.resolve("out");
-    Run run =
-        cli(
-            "evaluate",
-            "--input",
-            input.toString(),
-            "--logits",
-            "logits",
-            "--label",
-            "label",
-            "--output",
-            out.toString());
+    Run run = evaluate(input.toString(), "--label", "label", "--output", out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertMatchesGolden(out.resolve("metrics.json"), "seed-five-rows");
     // TensorFlow's float32 print of this mean: 16.478533.
@@ -102,17 +83,7 @@ class EvaluateCommandTest {
   @Test
   void everyInvalidRowIsCountedByItsReasonAndAMaskedLabelMakesTheMeanInfinite() {
     Path out = tmp.resolve("out");
-    Run run =
-        cli(
-            "evaluate",
-            "--input",
-            mixedReasons().toString(),
-            "--logits",
-            "logits",
-            "--label",
-            "label",
-            "--output",
-            out.toString());
+    Run run = evaluate(mixedReasons().toString(), "--label", "label", "--output", out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertMatchesGolden(out.resolve("metrics.json"), "mixed-reasons");
     assertThat(JobTestSupport.read(out.resolve("metrics.json")))
@@ -187,17 +158,7 @@ class EvaluateCommandTest {
         schema,
         input);
     Path out = tmp.resolve("out");
-    Run run =
-        cli(
-            "evaluate",
-            "--input",
-            input.toString(),
-            "--logits",
-            "logits",
-            "--labels",
-            "labels",
-            "--output",
-            out.toString());
+    Run run = evaluate(input.toString(), "--labels", "labels", "--output", out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertMatchesGolden(out.resolve("metrics.json"), "dense-soft-labels");
   }
@@ -221,12 +182,8 @@ class EvaluateCommandTest {
     Path out = tmp.resolve("out");
     Path perRow = tmp.resolve("per-row");
     Run run =
-        cli(
-            "evaluate",
-            "--input",
+        evaluate(
             input.toString(),
-            "--logits",
-            "logits",
             "--labels",
             "labels",
             "--loss",
@@ -245,16 +202,7 @@ class EvaluateCommandTest {
   void perRowOutputKeepsEveryRowWithItsStatus() {
     Path perRow = tmp.resolve("per-row");
     Run run =
-        cli(
-            "evaluate",
-            "--input",
-            mixedReasons().toString(),
-            "--logits",
-            "logits",
-            "--label",
-            "label",
-            "--per-row",
-            perRow.toString());
+        evaluate(mixedReasons().toString(), "--label", "label", "--per-row", perRow.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     List<Row> rows = spark().read().parquet(perRow.toString()).orderBy("id").collectAsList();
     assertThat(spark().read().parquet(perRow.toString()).columns())
@@ -289,12 +237,8 @@ class EvaluateCommandTest {
     Path perRow = tmp.resolve("per-row-json");
     Path out = tmp.resolve("out");
     Run run =
-        cli(
-            "evaluate",
-            "--input",
+        evaluate(
             mixedReasons().toString(),
-            "--logits",
-            "logits",
             "--label",
             "label",
             "--per-row",
@@ -348,17 +292,7 @@ class EvaluateCommandTest {
 
   private JsonNode evaluateToJson(Path input, String name) {
     Path out = tmp.resolve("out-" + name);
-    Run run =
-        cli(
-            "evaluate",
-            "--input",
-            input.toString(),
-            "--logits",
-            "logits",
-            "--label",
-            "label",
-            "--output",
-            out.toString());
+    Run run = evaluate(input.toString(), "--label", "label", "--output", out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     return readJson(out.resolve("metrics.json"));
   }
@@ -389,8 +323,7 @@ class EvaluateCommandTest {
             .add("logits", DataTypes.createArrayType(DataTypes.StringType))
             .add("label", DataTypes.IntegerType);
     writeParquet(List.of(RowFactory.create(new String[] {"a"}, 0)), schema, input);
-    Run run =
-        cli("evaluate", "--input", input.toString(), "--logits", "logits", "--label", "label");
+    Run run = evaluate(input.toString(), "--label", "label");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err().strip())
         .isEqualTo(
@@ -406,7 +339,7 @@ class EvaluateCommandTest {
             .add("logits", DataTypes.createArrayType(DataTypes.DoubleType))
             .add("p", DataTypes.createArrayType(DataTypes.DoubleType));
     writeParquet(List.of(RowFactory.create(new double[] {1}, new double[] {1})), schema, input);
-    Run run = cli("evaluate", "--input", input.toString(), "--logits", "logits", "--label", "p");
+    Run run = evaluate(input.toString(), "--label", "p");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err())
         .contains(
@@ -415,9 +348,15 @@ class EvaluateCommandTest {
   }
 
   @Test
+  void anUnknownLossListsTheChoices() {
+    Run run = evaluate("x", "--label", "label", "--loss", "hinge");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("expected one of softmax, sigmoid, got 'hinge'");
+  }
+
+  @Test
   void labelAndLabelsTogetherAreRejected() {
-    Run run =
-        cli("evaluate", "--input", "x", "--logits", "logits", "--label", "a", "--labels", "b");
+    Run run = evaluate("x", "--label", "a", "--labels", "b");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("mutually exclusive");
   }
@@ -456,12 +395,8 @@ class EvaluateCommandTest {
   void perRowOutputInsideTheInputIsRefusedEvenWithOverwrite() {
     Path input = seedTwoRows();
     Run run =
-        cli(
-            "evaluate",
-            "--input",
+        evaluate(
             input.toString(),
-            "--logits",
-            "logits",
             "--label",
             "label",
             "--per-row",
@@ -481,16 +416,7 @@ class EvaluateCommandTest {
             .add("label", DataTypes.IntegerType);
     writeParquet(List.of(RowFactory.create("x", new double[] {1, 2}, 0)), schema, input);
     Run run =
-        cli(
-            "evaluate",
-            "--input",
-            input.toString(),
-            "--logits",
-            "logits",
-            "--label",
-            "label",
-            "--per-row",
-            tmp.resolve("pr").toString());
+        evaluate(input.toString(), "--label", "label", "--per-row", tmp.resolve("pr").toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("Cannot write --per-row: input column 'status'");
   }

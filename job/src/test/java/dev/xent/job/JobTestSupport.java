@@ -54,6 +54,18 @@ final class JobTestSupport {
     return new Run(code, out.toString(), err.toString());
   }
 
+  /** {@code xent evaluate --input INPUT --logits logits ARGS...}. */
+  static Run evaluate(Object input, String... args) {
+    String[] all = new String[args.length + 5];
+    all[0] = "evaluate";
+    all[1] = "--input";
+    all[2] = input.toString();
+    all[3] = "--logits";
+    all[4] = "logits";
+    System.arraycopy(args, 0, all, 5, args.length);
+    return cli(all);
+  }
+
   static void writeParquet(List<Row> rows, StructType schema, Path dir) {
     spark().createDataFrame(rows, schema).coalesce(1).write().parquet(dir.toString());
   }

@@ -11,11 +11,31 @@ import org.apache.spark.sql.types.StructType;
 public final class ScoringFunctions {
   private ScoringFunctions() {}
 
+  /** A loss as a double, NULL for an invalid row; the mode is fixed by the function. */
+  abstract static class LossFunction extends ScoringFunction {
+    private static final long serialVersionUID = 1L;
+
+    LossFunction(Expression logits, Expression label) {
+      super(logits, label);
+    }
+
+    @Override
+    public DataType dataType() {
+      return DataTypes.DoubleType;
+    }
+
+    @Override
+    public Object compute(Object logits, Object label) {
+      Scored scored = score(logits, label);
+      return scored.isOk() ? scored.loss() : null;
+    }
+  }
+
   /**
-   * {@code softmax_cross_entropy(logits, label)}: double; an integer label is sparse, an array or
-   * vector label is a probability row. NULL for invalid rows.
+   * {@code softmax_cross_entropy(logits, label)}: an integer label is sparse, an array or vector
+   * label is a probability row.
    */
-  public static final class SoftmaxCrossEntropyFunction extends ScoringFunction {
+  public static final class SoftmaxCrossEntropyFunction extends LossFunction {
     private static final long serialVersionUID = 1L;
 
     public SoftmaxCrossEntropyFunction(Expression logits, Expression label) {
@@ -33,24 +53,13 @@ public final class ScoringFunctions {
     }
 
     @Override
-    public DataType dataType() {
-      return DataTypes.DoubleType;
-    }
-
-    @Override
-    public Object compute(Object logits, Object label) {
-      Scored scored = score(logits, label);
-      return scored.isOk() ? scored.loss() : null;
-    }
-
-    @Override
     protected XentExpression withArgs(Expression[] a) {
       return new SoftmaxCrossEntropyFunction(a[0], a[1]);
     }
   }
 
-  /** {@code sigmoid_cross_entropy(logits, targets)}: double, the sum over elements. */
-  public static final class SigmoidCrossEntropyFunction extends ScoringFunction {
+  /** {@code sigmoid_cross_entropy(logits, targets)}: the sum over elements. */
+  public static final class SigmoidCrossEntropyFunction extends LossFunction {
     private static final long serialVersionUID = 1L;
 
     public SigmoidCrossEntropyFunction(Expression logits, Expression targets) {
@@ -68,37 +77,20 @@ public final class ScoringFunctions {
     }
 
     @Override
-    public DataType dataType() {
-      return DataTypes.DoubleType;
-    }
-
-    @Override
-    public Object compute(Object logits, Object targets) {
-      Scored scored = score(logits, targets);
-      return scored.isOk() ? scored.loss() : null;
-    }
-
-    @Override
     protected XentExpression withArgs(Expression[] a) {
       return new SigmoidCrossEntropyFunction(a[0], a[1]);
     }
   }
 
-  /** {@code xent_status(logits, label [, mode])}: 'ok' or the reason code; never NULL. */
-  public static final class StatusFunction extends ScoringFunction {
+  /**
+   * A per-row audit value that is never NULL: NULL inputs are rows too ({@code null_input}). The
+   * mode is the optional third argument, softmax by default.
+   */
+  abstract static class AuditFunction extends ScoringFunction {
     private static final long serialVersionUID = 1L;
 
-    public StatusFunction(Expression logits, Expression label) {
-      super(logits, label);
-    }
-
-    public StatusFunction(Expression logits, Expression label, Expression mode) {
-      super(logits, label, mode);
-    }
-
-    @Override
-    public String prettyName() {
-      return XentFunctions.XENT_STATUS;
+    AuditFunction(Expression... args) {
+      super(args);
     }
 
     @Override
@@ -114,6 +106,24 @@ public final class ScoringFunctions {
     @Override
     public boolean nullable() {
       return false;
+    }
+  }
+
+  /** {@code xent_status(logits, label [, mode])}: 'ok' or the reason code. */
+  public static final class StatusFunction extends AuditFunction {
+    private static final long serialVersionUID = 1L;
+
+    public StatusFunction(Expression logits, Expression label) {
+      super(logits, label);
+    }
+
+    public StatusFunction(Expression logits, Expression label, Expression mode) {
+      super(logits, label, mode);
+    }
+
+    @Override
+    public String prettyName() {
+      return XentFunctions.XENT_STATUS;
     }
 
     @Override
@@ -145,7 +155,7 @@ public final class ScoringFunctions {
    * for everything a per-row audit needs. loss, predicted and correct are NULL for invalid rows;
    * predicted and correct are NULL for sigmoid rows.
    */
-  public static final class ScoreFunction extends ScoringFunction {
+  public static final class ScoreFunction extends AuditFunction {
     private static final long serialVersionUID = 1L;
 
     public ScoreFunction(Expression logits, Expression label) {
@@ -159,21 +169,6 @@ public final class ScoringFunctions {
     @Override
     public String prettyName() {
       return XentFunctions.XENT_SCORE;
-    }
-
-    @Override
-    protected String defaultMode() {
-      return SOFTMAX;
-    }
-
-    @Override
-    protected boolean acceptsNullInputs() {
-      return true;
-    }
-
-    @Override
-    public boolean nullable() {
-      return false;
     }
 
     @Override
