@@ -7,6 +7,8 @@ import static org.apache.spark.sql.functions.struct;
 
 import dev.xent.kernel.LossStatsAccumulator;
 import dev.xent.kernel.Reason;
+import dev.xent.kernel.Scored;
+import dev.xent.spark.RowScorer;
 import dev.xent.spark.ScoringFunctions;
 import dev.xent.spark.XentFunctions;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
@@ -72,19 +75,18 @@ public final class EvaluateJob {
       }
     }
 
-    Column score =
-        call_function(
-            XentFunctions.XENT_SCORE,
-            quoted(config.logitsColumn()),
-            quoted(config.targetColumn()),
-            lit(config.loss().sqlName()));
-    List<Column> selected = new ArrayList<>();
-    passThrough.forEach(name -> selected.add(quoted(name)));
-    selected.add(score.as("xent"));
-    Dataset<Row> scored = input.select(selected.toArray(new Column[0]));
-
-    Dataset<Row> scores;
+    LossStatsAccumulator total;
     if (config.perRow() != null) {
+      Column score =
+          call_function(
+              XentFunctions.XENT_SCORE,
+              quoted(config.logitsColumn()),
+              quoted(config.targetColumn()),
+              lit(config.loss().sqlName()));
+      List<Column> selected = new ArrayList<>();
+      passThrough.forEach(name -> selected.add(quoted(name)));
+      selected.add(score.as("xent"));
+      Dataset<Row> scored = input.select(selected.toArray(new Column[0]));
       List<Column> perRowColumns = new ArrayList<>();
       passThrough.forEach(name -> perRowColumns.add(quoted(name)));
       scoreColumns.forEach(name -> perRowColumns.add(col("xent." + name).as(name)));
@@ -113,11 +115,19 @@ public final class EvaluateJob {
                 ? quoted(name)
                 : lit(null).cast(ScoringFunctions.SCORE_TYPE.apply(name).dataType()).as(name));
       }
-      scores = readBack.select(struct(fields.toArray(new Column[0])).as("xent"));
+      total = aggregate(readBack.select(struct(fields.toArray(new Column[0])).as("xent")));
     } else {
-      scores = scored.select(col("xent"));
+      // No per-row output: reduce (logits, label) pairs straight from Spark's internal rows.
+      Dataset<Row> pairs =
+          input.select(quoted(config.logitsColumn()), quoted(config.targetColumn()));
+      total =
+          aggregatePairs(
+              pairs,
+              new RowScorer(
+                  schema.apply(config.logitsColumn()).dataType(),
+                  schema.apply(config.targetColumn()).dataType(),
+                  config.loss() == EvaluateConfig.Loss.SIGMOID));
     }
-    LossStatsAccumulator total = aggregate(scores);
     double elapsed = (System.nanoTime() - start) / 1e9;
 
     Metrics metrics =
@@ -168,6 +178,36 @@ public final class EvaluateJob {
     var internal = ((org.apache.spark.sql.classic.Dataset<Row>) scores).queryExecution().toRdd();
     List<LossStatsAccumulator> partitions =
         internal.toJavaRDD().mapPartitions(EvaluateJob::accumulate).collect();
+    LossStatsAccumulator total = new LossStatsAccumulator();
+    partitions.forEach(total::merge);
+    return total;
+  }
+
+  /**
+   * One {@link LossStatsAccumulator} per partition over (logits, label) internal rows, scored with
+   * the same {@link RowScorer} as the SQL functions, merged at the driver.
+   */
+  static LossStatsAccumulator aggregatePairs(Dataset<Row> pairs, RowScorer scorer) {
+    var internal = ((org.apache.spark.sql.classic.Dataset<Row>) pairs).queryExecution().toRdd();
+    DataType logitsType = pairs.schema().fields()[0].dataType();
+    DataType labelType = pairs.schema().fields()[1].dataType();
+    List<LossStatsAccumulator> partitions =
+        internal
+            .toJavaRDD()
+            .mapPartitions(
+                (Iterator<InternalRow> rows) -> {
+                  LossStatsAccumulator accumulator = new LossStatsAccumulator();
+                  while (rows.hasNext()) {
+                    InternalRow row = rows.next();
+                    Scored scored =
+                        scorer.score(
+                            row.isNullAt(0) ? null : row.get(0, logitsType),
+                            row.isNullAt(1) ? null : row.get(1, labelType));
+                    accumulator.add(scored.reason(), scored.loss(), scored.correct());
+                  }
+                  return Collections.singletonList(accumulator).iterator();
+                })
+            .collect();
     LossStatsAccumulator total = new LossStatsAccumulator();
     partitions.forEach(total::merge);
     return total;

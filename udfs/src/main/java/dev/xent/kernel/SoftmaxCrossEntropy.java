@@ -20,8 +20,12 @@ public final class SoftmaxCrossEntropy {
   private SoftmaxCrossEntropy() {}
 
   public static double sparse(double[] z, int label) {
+    return sparse(z, label, Logits.argmax(z));
+  }
+
+  /** {@link #sparse(double[], int)} for a row whose first maximum {@code k} is known. */
+  static double sparse(double[] z, int label, int k) {
     double zLabel = z[label];
-    int k = Logits.argmax(z);
     double max = z[k];
     if (!Double.isFinite(max)) {
       return Double.NaN;
@@ -30,8 +34,12 @@ public final class SoftmaxCrossEntropy {
   }
 
   public static double sparse(float[] z, int label) {
+    return sparse(z, label, Logits.argmax(z));
+  }
+
+  /** {@link #sparse(float[], int)} for a row whose first maximum {@code k} is known. */
+  static double sparse(float[] z, int label, int k) {
     double zLabel = z[label];
-    int k = Logits.argmax(z);
     double max = z[k];
     if (!Double.isFinite(max)) {
       return Double.NaN;
@@ -48,8 +56,12 @@ public final class SoftmaxCrossEntropy {
   }
 
   public static double dense(double[] z, double[] p) {
+    return dense(z, p, Logits.argmax(z));
+  }
+
+  /** {@link #dense(double[], double[])} for a row whose first maximum {@code k} is known. */
+  static double dense(double[] z, double[] p, int k) {
     requireSameLength(z.length, p.length);
-    int k = Logits.argmax(z);
     if (k < 0 || !Double.isFinite(z[k])) {
       return Double.NaN;
     }
@@ -70,8 +82,12 @@ public final class SoftmaxCrossEntropy {
   }
 
   public static double dense(float[] z, double[] p) {
+    return dense(z, p, Logits.argmax(z));
+  }
+
+  /** {@link #dense(float[], double[])} for a row whose first maximum {@code k} is known. */
+  static double dense(float[] z, double[] p, int k) {
     requireSameLength(z.length, p.length);
-    int k = Logits.argmax(z);
     if (k < 0 || !Double.isFinite(z[k])) {
       return Double.NaN;
     }

@@ -2,12 +2,8 @@ package dev.xent.spark;
 
 import dev.xent.kernel.Reason;
 import dev.xent.kernel.Scored;
-import dev.xent.kernel.Scoring;
-import dev.xent.spark.InputTypes.LabelKind;
-import dev.xent.spark.InputTypes.LogitsKind;
 import java.util.Locale;
 import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.unsafe.types.UTF8String;
@@ -23,10 +19,8 @@ public abstract class ScoringFunction extends XentExpression {
   public static final String SOFTMAX = "softmax";
   public static final String SIGMOID = "sigmoid";
 
-  // Resolved on the first row (the argument types are final by then); cheap to recompute.
-  private LogitsKind logitsKind;
-  private LabelKind labelKind;
-  private boolean sigmoidRows;
+  // Built on the first row (the argument types are final by then); cheap to rebuild.
+  private RowScorer scorer;
 
   protected ScoringFunction(Expression... args) {
     super(args);
@@ -73,7 +67,7 @@ public abstract class ScoringFunction extends XentExpression {
           sigmoid ? InputTypes.EXPECTED_SIGMOID_LOGITS : InputTypes.EXPECTED_LOGITS);
     }
     DataType labelType = arg(1).dataType();
-    LabelKind label = InputTypes.labelKind(labelType);
+    InputTypes.LabelKind label = InputTypes.labelKind(labelType);
     if (label == null) {
       return InputTypes.mismatch(
           action,
@@ -86,35 +80,10 @@ public abstract class ScoringFunction extends XentExpression {
 
   /** Validates and scores one row; nulls give {@code null_input}. */
   protected final Scored score(Object logitsValue, Object labelValue) {
-    if (logitsValue == null || labelValue == null) {
-      return Scored.invalid(Reason.NULL_INPUT);
+    if (scorer == null) {
+      scorer = new RowScorer(arg(0).dataType(), arg(1).dataType(), sigmoid());
     }
-    if (logitsKind == null) {
-      sigmoidRows = sigmoid();
-      labelKind = InputTypes.labelKind(arg(1).dataType());
-      logitsKind = InputTypes.logitsKind(arg(0).dataType(), sigmoidRows);
-    }
-    DataType logitsType = arg(0).dataType();
-    Object z =
-        InputTypes.logits(
-            logitsValue, logitsKind, logitsType instanceof ArrayType array && array.containsNull());
-    if (z == null) {
-      return Scored.invalid(Reason.NULL_INPUT);
-    }
-    if (!sigmoidRows && labelKind.isScalar()) {
-      double label = InputTypes.numericValue(labelValue);
-      return z instanceof float[] f
-          ? Scoring.sparse(f, label)
-          : Scoring.sparse((double[]) z, label);
-    }
-    double[] row = InputTypes.labelRow(labelValue, labelKind, arg(1).dataType());
-    if (row == null) {
-      return Scored.invalid(Reason.NULL_INPUT);
-    }
-    if (sigmoidRows) {
-      return z instanceof float[] f ? Scoring.sigmoid(f, row) : Scoring.sigmoid((double[]) z, row);
-    }
-    return z instanceof float[] f ? Scoring.dense(f, row) : Scoring.dense((double[]) z, row);
+    return scorer.score(logitsValue, labelValue);
   }
 
   private static final UTF8String[] CODES = new UTF8String[Reason.values().length];

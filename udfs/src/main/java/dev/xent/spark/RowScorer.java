@@ -1,0 +1,63 @@
+package dev.xent.spark;
+
+import dev.xent.kernel.Reason;
+import dev.xent.kernel.Scored;
+import dev.xent.kernel.Scoring;
+import dev.xent.spark.InputTypes.LabelKind;
+import dev.xent.spark.InputTypes.LogitsKind;
+import java.io.Serializable;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+
+/**
+ * Scores one (logits, label) pair given as Spark holds them ({@code ArrayData}, a vector's {@code
+ * InternalRow}, a boxed number): converts to primitive arrays and calls {@link Scoring}. Built once
+ * per column pair from the (already validated) types; shared by the SQL functions and the job's
+ * partition reducer, so both give the same status and loss for every row.
+ */
+public final class RowScorer implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final LogitsKind logitsKind;
+  private final boolean logitElementsNullable;
+  private final LabelKind labelKind;
+  private final DataType labelType;
+  private final boolean sigmoid;
+
+  public RowScorer(DataType logitsType, DataType labelType, boolean sigmoid) {
+    this.logitsKind = InputTypes.logitsKind(logitsType, sigmoid);
+    this.labelKind = InputTypes.labelKind(labelType);
+    if (logitsKind == null || labelKind == null) {
+      throw new IllegalArgumentException(
+          "Cannot score " + logitsType.simpleString() + " logits with " + labelType.simpleString());
+    }
+    this.logitElementsNullable = logitsType instanceof ArrayType array && array.containsNull();
+    this.labelType = labelType;
+    this.sigmoid = sigmoid;
+  }
+
+  /** Validates and scores one row; a null value (or null element) gives {@code null_input}. */
+  public Scored score(Object logitsValue, Object labelValue) {
+    if (logitsValue == null || labelValue == null) {
+      return Scored.invalid(Reason.NULL_INPUT);
+    }
+    Object z = InputTypes.logits(logitsValue, logitsKind, logitElementsNullable);
+    if (z == null) {
+      return Scored.invalid(Reason.NULL_INPUT);
+    }
+    if (!sigmoid && labelKind.isScalar()) {
+      double label = InputTypes.numericValue(labelValue);
+      return z instanceof float[] f
+          ? Scoring.sparse(f, label)
+          : Scoring.sparse((double[]) z, label);
+    }
+    double[] row = InputTypes.labelRow(labelValue, labelKind, labelType);
+    if (row == null) {
+      return Scored.invalid(Reason.NULL_INPUT);
+    }
+    if (sigmoid) {
+      return z instanceof float[] f ? Scoring.sigmoid(f, row) : Scoring.sigmoid((double[]) z, row);
+    }
+    return z instanceof float[] f ? Scoring.dense(f, row) : Scoring.dense((double[]) z, row);
+  }
+}
