@@ -142,4 +142,39 @@ class PropertiesTest {
           assertThat(loss).as(where).isGreaterThanOrEqualTo(entropy - 1e-13);
         });
   }
+
+  @Test
+  void scoringGivesTheSameLogitsVerdictAsValidityInOnePass() {
+    double[] specials = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0};
+    forRandomRows(
+        (z, random, where) -> {
+          double[] row = z.clone();
+          // Sprinkle specials (sometimes every entry −∞) so every verdict occurs.
+          boolean allMasked = random.nextInt(8) == 0;
+          for (int i = 0; i < row.length; i++) {
+            if (allMasked) {
+              row[i] = Double.NEGATIVE_INFINITY;
+            } else if (random.nextInt(10) == 0) {
+              row[i] = specials[random.nextInt(specials.length)];
+            }
+          }
+          Reason expected = Validity.logits(row, true);
+          Reason scored = Scoring.sparse(row, 0).reason();
+          assertThat(scored).as(where + " " + Arrays.toString(row)).isEqualTo(expected);
+          float[] f = new float[row.length];
+          for (int i = 0; i < row.length; i++) {
+            f[i] = (float) row[i];
+          }
+          assertThat(Scoring.dense(f, oneHot(row.length)).reason())
+              .as(where)
+              .isEqualTo(Validity.logits(f, true));
+        });
+    assertThat(Scoring.sparse(new double[0], 0).reason()).isEqualTo(Reason.EMPTY_LOGITS);
+  }
+
+  private static double[] oneHot(int n) {
+    double[] p = new double[n];
+    p[0] = 1;
+    return p;
+  }
 }
