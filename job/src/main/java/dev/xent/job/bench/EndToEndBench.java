@@ -1,0 +1,169 @@
+package dev.xent.job.bench;
+
+import static org.apache.spark.ml.functions.array_to_vector;
+import static org.apache.spark.sql.functions.call_function;
+import static org.apache.spark.sql.functions.col;
+
+import dev.xent.job.EvaluateConfig;
+import dev.xent.job.EvaluateJob;
+import dev.xent.job.Json;
+import dev.xent.job.Metrics;
+import dev.xent.job.Sessions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.types.DataTypes;
+import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * One method of scripts/bench.sh in this (fresh) JVM: the first pass after the session is ready is
+ * "cold", the minimum of the further passes "warm". Prints one JSON line with the times and the
+ * method's mean loss and accuracy, so the script can check that every method agrees.
+ *
+ * <p>Methods: scan (Spark's bare scan of the columns), hof (SQL higher-order functions), udf (a
+ * naive boxed Java UDF), mllib (MulticlassClassificationEvaluator logLoss + accuracy on softmax
+ * probability vectors), xent (the evaluate job).
+ */
+public final class EndToEndBench {
+  private EndToEndBench() {}
+
+  public static void main(String[] args) {
+    if (args.length < 2) {
+      System.err.println("usage: EndToEndBench METHOD PATH [WARM_PASSES]");
+      System.exit(2);
+    }
+    String method = args[0];
+    String path = args[1];
+    int warmPasses = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    SparkSession spark = Sessions.start("xent bench " + method, null, Map.of());
+    spark.read().parquet(path).createOrReplaceTempView("bench_input");
+    spark.udf().register("naive_loss", naiveLoss(), DataTypes.DoubleType);
+    spark.udf().register("naive_argmax", naiveArgmax(), DataTypes.IntegerType);
+    List<Double> seconds = new ArrayList<>();
+    double[] result = null;
+    for (int pass = 0; pass <= warmPasses; pass++) {
+      long start = System.nanoTime();
+      result = run(spark, method, path);
+      seconds.add((System.nanoTime() - start) / 1e9);
+    }
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("method", method);
+    line.put("cold_seconds", seconds.get(0));
+    line.put(
+        "warm_seconds",
+        seconds.subList(1, seconds.size()).stream()
+            .mapToDouble(Double::doubleValue)
+            .min()
+            .orElse(Double.NaN));
+    line.put("mean_loss", result[0]);
+    line.put("accuracy", result[1]);
+    System.out.println(Json.write(line));
+    spark.stop();
+  }
+
+  /** Runs one pass and returns {mean loss, accuracy} (NaN where the method computes neither). */
+  static double[] run(SparkSession spark, String method, String path) {
+    return switch (method) {
+      case "scan" -> {
+        Row row = spark.sql("SELECT sum(size(logits)), sum(label) FROM bench_input").first();
+        yield new double[] {Double.NaN, Double.NaN, row.getLong(0)};
+      }
+      case "hof" -> {
+        // The max shift by hand: m per row first, so the lambda does not recompute array_max.
+        Row row =
+            spark
+                .sql(
+                    "SELECT avg(m + ln(aggregate(logits, 0D, (s, x) -> s + exp(x - m)))"
+                        + " - element_at(logits, label + 1)),"
+                        + " avg(CAST(array_position(logits, m) - 1 = label AS double))"
+                        + " FROM (SELECT logits, label, array_max(logits) AS m FROM bench_input)")
+                .first();
+        yield new double[] {row.getDouble(0), row.getDouble(1)};
+      }
+      case "udf" -> {
+        Row row =
+            spark
+                .sql(
+                    "SELECT avg(naive_loss(logits, label)),"
+                        + " avg(CAST(naive_argmax(logits, label) = label AS double)) FROM bench_input")
+                .first();
+        yield new double[] {row.getDouble(0), row.getDouble(1)};
+      }
+      case "mllib" -> {
+        Dataset<Row> scored =
+            spark
+                .table("bench_input")
+                .select(
+                    col("label").cast("double").as("label"),
+                    array_to_vector(call_function("softmax", col("logits"))).as("probability"),
+                    call_function("logits_argmax", col("logits")).cast("double").as("prediction"));
+        MulticlassClassificationEvaluator evaluator =
+            new MulticlassClassificationEvaluator()
+                .setLabelCol("label")
+                .setProbabilityCol("probability")
+                .setPredictionCol("prediction");
+        double logLoss = evaluator.setMetricName("logLoss").evaluate(scored);
+        double accuracy = evaluator.setMetricName("accuracy").evaluate(scored);
+        yield new double[] {logLoss, accuracy};
+      }
+      case "xent" -> {
+        Metrics metrics =
+            EvaluateJob.run(
+                spark,
+                new EvaluateConfig(
+                    path,
+                    EvaluateConfig.Format.PARQUET,
+                    "logits",
+                    "label",
+                    null,
+                    EvaluateConfig.Loss.SOFTMAX,
+                    null,
+                    null,
+                    EvaluateConfig.Format.PARQUET,
+                    false));
+        yield new double[] {metrics.stats().meanLoss(), metrics.stats().accuracy()};
+      }
+      default ->
+          throw new IllegalArgumentException(
+              String.format(
+                  Locale.ROOT, "unknown method '%s' (scan, hof, udf, mllib, xent)", method));
+    };
+  }
+
+  /** The textbook UDF a user would write first: boxed elements, max shift, no log1p. */
+  private static UDF2<Seq<Float>, Integer, Double> naiveLoss() {
+    return (logits, label) -> {
+      List<Float> z = CollectionConverters.asJava(logits);
+      double max = Double.NEGATIVE_INFINITY;
+      for (Float v : z) {
+        max = Math.max(max, v);
+      }
+      double sum = 0;
+      for (Float v : z) {
+        sum += Math.exp(v - max);
+      }
+      return max + Math.log(sum) - z.get(label);
+    };
+  }
+
+  private static UDF2<Seq<Float>, Integer, Integer> naiveArgmax() {
+    return (logits, label) -> {
+      List<Float> z = CollectionConverters.asJava(logits);
+      int best = 0;
+      for (int i = 1; i < z.size(); i++) {
+        if (z.get(i) > z.get(best)) {
+          best = i;
+        }
+      }
+      return best;
+    };
+  }
+}

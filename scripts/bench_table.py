@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Turns EndToEndBench's JSON lines (stdin) into the markdown table of scripts/bench.sh and checks
+that every method agrees on mean loss (1e-6 relative) and accuracy (exactly)."""
+import json
+import sys
+
+rows, classes, machine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+results = [json.loads(line) for line in sys.stdin if line.strip()]
+base = next((r for r in results if r["method"] == "scan"), None)
+mfloats = rows * classes / 1e6
+
+
+def ratio(r, key):
+    return f"{r[key] / base[key]:.2f}" if base else "-"
+
+
+def number(value, digits):
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+print(f"{rows:,} rows × {classes} float32 classes, local[*] on {machine}\n")
+print("| method | cold s | warm s | warm M floats/s | cold × scan | warm × scan | mean loss | accuracy |")
+print("|---|---|---|---|---|---|---|---|")
+for r in results:
+    print(f"| {r['method']} | {r['cold_seconds']:.2f} | {r['warm_seconds']:.2f} | "
+          f"{mfloats / r['warm_seconds']:.0f} | {ratio(r, 'cold_seconds')} | "
+          f"{ratio(r, 'warm_seconds')} | {number(r['mean_loss'], 12)} | {number(r['accuracy'], 6)} |")
+
+scored = [r for r in results if r["mean_loss"] is not None]
+problems = []
+for r in scored[1:]:
+    ref = scored[0]
+    if abs(r["mean_loss"] - ref["mean_loss"]) > 1e-6 * abs(ref["mean_loss"]):
+        problems.append(f"{r['method']} mean loss {r['mean_loss']} vs {ref['method']} {ref['mean_loss']}")
+    if r["accuracy"] != ref["accuracy"]:
+        problems.append(f"{r['method']} accuracy {r['accuracy']} vs {ref['method']} {ref['accuracy']}")
+print()
+print("agreement: " + ("every method agrees on mean loss and accuracy" if not problems
+                       else "; ".join(problems)))
+sys.exit(1 if problems else 0)
