@@ -29,7 +29,7 @@ done
 
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-master_url() { grep -o 'spark://127\.0\.0\.1:[0-9]*' "$run_dir/master.log" 2>/dev/null | head -1; }
+master_url() { grep -m1 -o 'spark://127\.0\.0\.1:[0-9]*' "$run_dir/master.log" 2>/dev/null || true; }
 
 registered_workers() {
   grep -c 'Registering worker' "$run_dir/master.log" 2>/dev/null || true
@@ -102,8 +102,8 @@ status() {
     local name
     name="$(basename "$pid_file" .pid)"
     if alive "$pid_file"; then
-      echo "$name pid $(cat "$pid_file") $(grep -o 'Successfully registered with master.*' \
-        "$run_dir/$name.log" | head -1 || true)"
+      echo "$name pid $(cat "$pid_file") $(grep -m1 -o 'Successfully registered with master.*' \
+        "$run_dir/$name.log" || true)"
     else
       echo "$name not running"
     fi

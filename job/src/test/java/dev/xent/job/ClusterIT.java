@@ -102,6 +102,19 @@ class ClusterIT {
       if (hdfs != null) {
         hdfs.shutdown();
       }
+      deleteRecursively(work);
+    }
+  }
+
+  /** The datasets, HDFS blocks and executor logs come to hundreds of MB: leave nothing behind. */
+  private static void deleteRecursively(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("Cannot delete " + dir, e);
     }
   }
 
