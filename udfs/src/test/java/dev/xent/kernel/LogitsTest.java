@@ -3,13 +3,15 @@ package dev.xent.kernel;
 import static dev.xent.kernel.KernelTestSupport.assertSameDouble;
 import static dev.xent.kernel.KernelTestSupport.assertWithinUlps;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@link Logits#argmax} (first maximum, with the rules of its "Non-finite values" paragraph) and
- * {@link Logits#restMass} (the compensated mass of the other classes), for both precisions.
+ * {@link Logits#restMass} (the mass of the other classes, plain sums in blocks of {@link
+ * Logits#BLOCK} summed with compensation), for both precisions.
  */
 class LogitsTest {
   private static final double NAN = Double.NaN;
@@ -110,23 +112,47 @@ class LogitsTest {
   @Test
   void theRestMassIsTheSumOfTheOtherClassesRelativeToTheMaximum() {
     // Σ_{i≠k} e^{z_i − z_k} = e^−1 + e^−2 for [3, 2, 1] with k = 0; the closed form costs three
-    // roundings, the kernel a compensated sum of two exps.
+    // roundings, the kernel two exps and one addition.
     double expected = Math.exp(-1) + Math.exp(-2);
     assertWithinUlps(Logits.restMass(new double[] {3, 2, 1}, 0), expected, 2, "double");
     assertWithinUlps(Logits.restMass(new float[] {3, 2, 1}, 0), expected, 2, "float");
   }
 
+  /**
+   * The documented accuracy of the rest mass: plain sums within blocks of {@link Logits#BLOCK}
+   * terms err by at most (BLOCK − 1)·u relative (u = 2^-53, Higham §4.2), and the compensated sum
+   * of the block sums adds a couple of ulps.
+   */
+  private static double restMassTolerance(double exact) {
+    return (Logits.BLOCK - 1) * 0x1p-53 * exact + 2 * Math.ulp(exact);
+  }
+
   @Test
-  void theRestMassKeepsTermsThatPlainSummationWouldDrop() {
+  void theRestMassKeepsTermsThatPlainSummationOfTheRowWouldDrop() {
     // One term of 1 and 249,998 terms of e^−40 ≈ 4.2e-18, each below half an ulp of 1 (1.1e-16):
-    // summed naively they vanish, but their total 1.06e-12 is ten thousand ulps of 1.
+    // summed left to right they all vanish, an error of 1.06e-12, twenty times the bound.
     double[] z = new double[250_000];
     Arrays.fill(z, -40.0);
     z[0] = 0.0;
     z[1] = 0.0;
     double expected = 1.0 + 249_998 * Math.exp(-40);
-    assertWithinUlps(Logits.restMass(z, 0), expected, 2, "double");
-    assertWithinUlps(Logits.restMass(KernelTestSupport.toFloats(z), 0), expected, 2, "float");
+    assertThat(Logits.restMass(z, 0))
+        .as("double")
+        .isCloseTo(expected, within(restMassTolerance(expected)));
+    assertThat(Logits.restMass(KernelTestSupport.toFloats(z), 0))
+        .as("float")
+        .isCloseTo(expected, within(restMassTolerance(expected)));
+  }
+
+  @Test
+  void theRestMassOfAWideRowIsWithinTheBlockBound() {
+    // 249,999 terms of e^−ln 2 ≈ 1/2 (the maximum is −3 + ln 2, the rest −3): rest = 249,999·x
+    // with x = e^(−3 − (−3 + ln 2)); the difference is exact, so x is one Math.exp away.
+    double[] z = new double[250_000];
+    Arrays.fill(z, -3.0);
+    z[4_321] = -3.0 + Math.log(2);
+    double expected = 249_999 * Math.exp(-3.0 - z[4_321]);
+    assertThat(Logits.restMass(z, 4_321)).isCloseTo(expected, within(restMassTolerance(expected)));
   }
 
   @Test

@@ -44,8 +44,22 @@ class SoftmaxTest {
     // e^(x − x) / 1 = 1, and log 1 = +0.0 (the kernel writes 0.0 − 0.0, never −0.0).
     assertSameDoubles(Softmax.softmax(new double[] {x}), 1.0);
     assertSameDoubles(Softmax.logSoftmax(new double[] {x}), 0.0);
-    assertSameDoubles(Softmax.softmax(new float[] {(float) x}), 1.0);
-    assertSameDoubles(Softmax.logSoftmax(new float[] {(float) x}), 0.0);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      floats = {
+        0.0f,
+        -0.0f,
+        3.5f,
+        Float.MIN_VALUE,
+        -Float.MIN_VALUE,
+        Float.MAX_VALUE,
+        -Float.MAX_VALUE
+      })
+  void aSingleFiniteFloatClassHasProbabilityOneAndLogProbabilityPlusZero(float x) {
+    assertSameDoubles(Softmax.softmax(new float[] {x}), 1.0);
+    assertSameDoubles(Softmax.logSoftmax(new float[] {x}), 0.0);
   }
 
   @ParameterizedTest
@@ -241,7 +255,9 @@ class SoftmaxTest {
             // log p carries a relative error of a few eps, i.e. an absolute one of a few
             // eps·|log p|, which exp turns into a relative error of p; below MIN_NORMAL both
             // sides lose relative precision, hence the absolute few MIN_VALUE.
-            double tolerance = 16 * KernelTestSupport.EPS * (1 + Math.abs(logP[i])) * p[i];
+            // A masked class has p = 0 and log p = −∞, and e^−∞ must be 0 exactly.
+            double tolerance =
+                p[i] == 0.0 ? 0.0 : 16 * KernelTestSupport.EPS * (1 + Math.abs(logP[i])) * p[i];
             assertThat(Math.exp(logP[i]))
                 .as("entry %d, log p %s", i, logP[i])
                 .isCloseTo(p[i], within(tolerance + 4 * Double.MIN_VALUE));
