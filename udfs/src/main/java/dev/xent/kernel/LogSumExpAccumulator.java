@@ -6,19 +6,27 @@ import java.io.IOException;
 import java.io.Serializable;
 
 /**
- * A streaming, mergeable {@code log Σ exp(x_i)}: the state is the running maximum m and the
- * compensated mass of every other value relative to it, {@code Σ exp(x_i − m)}, so the result is
- * {@code m + log1p(rest)} exactly as in {@link LogSumExp}. Spark keeps one per partition and merges
- * them at the driver.
+ * A streaming, mergeable {@code log Σ exp(x_i)}. The state is the running maximum m, a reference r
+ * with {@code m − STEP ≤ r ≤ m}, and the compensated mass of every value but the maximum relative
+ * to r, {@code rest = Σ exp(x_i − r)}; the result is {@code m + log1p(rest·exp(r − m))}, as in
+ * {@link LogSumExp}. Spark keeps one per partition and merges them at the driver.
+ *
+ * <p>Why a lagging reference: rescaling the rest at every new maximum costs one rounding per
+ * rescale, and on an ascending stream those add up to n·eps. The rest is rescaled only when the
+ * maximum has moved {@link #STEP} beyond r, and then by at most e^−STEP, so earlier rounding errors
+ * shrink instead of accumulating. Results of different splits agree to a few ulps, not bit for bit.
  *
  * <p>Non-finite behaviour: no values, or only −∞, give −∞; any NaN gives NaN; otherwise any +∞
- * gives +∞. Merging is exact up to the rescaling {@code exp(m_old − m_new)}; results of different
- * splits agree to a few ulps of the sum, not bit for bit.
+ * gives +∞.
  */
 public final class LogSumExpAccumulator implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
+
+  /** e^32 ≈ 7.9e13 bounds every term, far from overflow for any count of values. */
+  static final double STEP = 32.0;
 
   private double max = Double.NEGATIVE_INFINITY;
+  private double reference = Double.NEGATIVE_INFINITY;
   private double rest;
   private double restCompensation;
   private boolean sawNaN;
@@ -28,50 +36,45 @@ public final class LogSumExpAccumulator implements Serializable {
     count++;
     if (x != x) {
       sawNaN = true;
-    } else if (x == Double.NEGATIVE_INFINITY) {
-      // exp(−∞) = 0: nothing to add.
-    } else if (max == Double.NEGATIVE_INFINITY) {
+    } else if (x == Double.NEGATIVE_INFINITY || max == Double.POSITIVE_INFINITY) {
+      // exp(−∞) = 0 adds nothing; after a +∞ nothing finite matters.
+    } else if (max == Double.NEGATIVE_INFINITY || x == Double.POSITIVE_INFINITY) {
       max = x;
+      reference = x;
     } else if (x > max) {
-      moveMaxTo(x);
-    } else if (max != Double.POSITIVE_INFINITY) {
-      addToRest(Math.exp(x - max));
+      if (x > reference + STEP) {
+        rebase(x);
+      }
+      // The old maximum joins the rest.
+      addToRest(Math.exp(max - reference));
+      max = x;
+    } else {
+      addToRest(Math.exp(x - reference));
     }
   }
 
   public void merge(LogSumExpAccumulator other) {
     sawNaN |= other.sawNaN;
     count += other.count;
-    if (other.max == Double.NEGATIVE_INFINITY) {
+    if (other.max == Double.NEGATIVE_INFINITY || max == Double.POSITIVE_INFINITY) {
       return;
     }
-    if (max == Double.NEGATIVE_INFINITY) {
+    if (max == Double.NEGATIVE_INFINITY || other.max == Double.POSITIVE_INFINITY) {
       max = other.max;
+      reference = other.reference;
       rest = other.rest;
       restCompensation = other.restCompensation;
       return;
     }
-    if (max == Double.POSITIVE_INFINITY || other.max == Double.POSITIVE_INFINITY) {
-      max = Double.POSITIVE_INFINITY;
-      return;
-    }
-    // Both finite: bring the smaller side's (1 + rest) to the larger maximum and add.
-    double otherMass;
-    double otherCompensation;
-    if (other.max > max) {
-      double scale = Math.exp(max - other.max);
-      otherMass = (1.0 + rest) * scale;
-      otherCompensation = restCompensation * scale;
-      max = other.max;
-      rest = other.rest;
-      restCompensation = other.restCompensation;
-    } else {
-      double scale = Math.exp(other.max - max);
-      otherMass = (1.0 + other.rest) * scale;
-      otherCompensation = other.restCompensation * scale;
-    }
-    addToRest(otherMass);
-    restCompensation += otherCompensation;
+    // Both finite: the common reference is the larger one (still within STEP of the new max),
+    // and the smaller maximum joins the rest.
+    double newReference = Math.max(reference, other.reference);
+    rebase(newReference);
+    double scale = Math.exp(other.reference - newReference);
+    addToRest(other.rest * scale);
+    restCompensation += other.restCompensation * scale;
+    addToRest(Math.exp(Math.min(max, other.max) - newReference));
+    max = Math.max(max, other.max);
   }
 
   /** How many values were added, NaN and −∞ included. */
@@ -82,6 +85,7 @@ public final class LogSumExpAccumulator implements Serializable {
   /** Writes the state; {@link #readFrom} restores it exactly. */
   public void writeTo(DataOutput out) throws IOException {
     out.writeDouble(max);
+    out.writeDouble(reference);
     out.writeDouble(rest);
     out.writeDouble(restCompensation);
     out.writeBoolean(sawNaN);
@@ -91,6 +95,7 @@ public final class LogSumExpAccumulator implements Serializable {
   public static LogSumExpAccumulator readFrom(DataInput in) throws IOException {
     LogSumExpAccumulator state = new LogSumExpAccumulator();
     state.max = in.readDouble();
+    state.reference = in.readDouble();
     state.rest = in.readDouble();
     state.restCompensation = in.readDouble();
     state.sawNaN = in.readBoolean();
@@ -106,18 +111,18 @@ public final class LogSumExpAccumulator implements Serializable {
     if (!Double.isFinite(max)) {
       return max;
     }
-    return max + Math.log1p(rest + restCompensation);
+    // One rounding to move the rest from r to m: exp(r − m) ∈ [e^−STEP, 1].
+    return max + Math.log1p((rest + restCompensation) * Math.exp(reference - max));
   }
 
-  /** The old maximum joins the rest: rest' = (1 + rest)·exp(m − m'). */
-  private void moveMaxTo(double newMax) {
-    if (newMax != Double.POSITIVE_INFINITY) {
-      double scale = Math.exp(max - newMax);
+  /** Expresses the rest relative to {@code newReference} ≥ the current reference. */
+  private void rebase(double newReference) {
+    if (newReference != reference) {
+      double scale = Math.exp(reference - newReference);
       rest *= scale;
       restCompensation *= scale;
-      addToRest(scale);
+      reference = newReference;
     }
-    max = newMax;
   }
 
   private void addToRest(double term) {
