@@ -309,4 +309,25 @@ class AccumulatorsTest {
     assertThat(none.meanLoss()).isNaN();
     assertThat(none.logMeanTrueProbability()).isNaN();
   }
+
+  @Test
+  void theLogMeanTrueProbabilityKeepsTinyAndHugeLossesPrecise() {
+    // Losses of 1e-20: log(mean e^−loss) = log1p(expm1(−1e-20)) = −1e-20, not 0.
+    LossStatsAccumulator tiny = new LossStatsAccumulator();
+    for (int i = 0; i < 1000; i++) {
+      tiny.add(Reason.OK, 1e-20, true);
+    }
+    assertThat(tiny.result().logMeanTrueProbability()).isCloseTo(-1e-20, within(1e-34));
+    // Losses of 1000 and 1001: e^−1000 underflows, so the log-sum-exp state answers:
+    // log((e^−1000 + e^−1001)/2) = −1000 + log1p(e^−1) − ln 2.
+    LossStatsAccumulator huge = new LossStatsAccumulator().add(Reason.OK, 1000, false);
+    huge.add(Reason.OK, 1001, false);
+    assertThat(huge.result().logMeanTrueProbability())
+        .isCloseTo(-1000 + Math.log1p(Math.exp(-1)) - Math.log(2), within(1e-12));
+    // In between, the exact sum of e^−loss: log((e^−3 + e^−5)/2).
+    LossStatsAccumulator middle = new LossStatsAccumulator().add(Reason.OK, 3, false);
+    middle.add(Reason.OK, 5, false);
+    assertThat(middle.result().logMeanTrueProbability())
+        .isCloseTo(Math.log((Math.exp(-3) + Math.exp(-5)) / 2), within(1e-15));
+  }
 }

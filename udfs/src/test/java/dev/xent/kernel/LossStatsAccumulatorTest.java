@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -251,11 +250,6 @@ class LossStatsAccumulatorTest {
         });
   }
 
-  @Disabled(
-      "kernel bug: the LossStatsAccumulator javadoc says the result does not depend on the"
-          + " partitioning, and LossStats.equals compares logMeanTrueProbability bit for bit,"
-          + " but that field comes from a LogSumExpAccumulator whose merge is exact only to a few"
-          + " ulps: about 7% of random splits give a LossStats that is not equal to one pass")
   @Test
   void anySplitMergedInAnyOrderEqualsOnePass() {
     forEachSeed(
