@@ -3,7 +3,6 @@ package dev.xent.kernel;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.math.MathContext;
 import java.util.Arrays;
 
 /**
@@ -94,10 +93,7 @@ public final class ExactSum implements Serializable {
     return special == 0.0 ? exact().doubleValue() : special;
   }
 
-  /**
-   * The mean over {@code count} values, {@code sum / count} rounded once from a 60-digit quotient
-   * (so correctly rounded unless the exact mean lies within 1e-60 relative of a rounding tie).
-   */
+  /** The mean over {@code count} values: {@code sum / count} rounded once (ties to even). */
   public double mean(long count) {
     if (count <= 0) {
       return Double.NaN;
@@ -106,17 +102,40 @@ public final class ExactSum implements Serializable {
     if (special != 0.0) {
       return special;
     }
-    return exact().divide(BigDecimal.valueOf(count), new MathContext(60)).doubleValue();
+    BigInteger numerator = fixedPoint();
+    if (numerator.signum() == 0) {
+      return 0.0;
+    }
+    // q = ⌊|sum|·2^shift / count⌋ with at least 56 bits, the remainder folded into its lowest bit
+    // (sticky): rounding q·2^−(1074+shift+1) to a double then rounds the exact quotient, because a
+    // value carrying two bits beyond the target precision plus a sticky bit rounds the same way.
+    BigInteger divisor = BigInteger.valueOf(count);
+    BigInteger magnitude = numerator.abs();
+    int shift = Math.max(0, 56 + divisor.bitLength() - magnitude.bitLength());
+    BigInteger[] quotient = magnitude.shiftLeft(shift).divideAndRemainder(divisor);
+    BigInteger sticky =
+        quotient[0].shiftLeft(1).add(quotient[1].signum() == 0 ? BigInteger.ZERO : BigInteger.ONE);
+    BigDecimal scaled =
+        new BigDecimal(sticky)
+            .multiply(ULP_OF_LIMB_ZERO)
+            .divide(new BigDecimal(BigInteger.ONE.shiftLeft(shift + 1)));
+    double mean = scaled.doubleValue();
+    return numerator.signum() < 0 ? -mean : mean;
   }
 
   /** The exact finite part of the sum. */
   public BigDecimal exact() {
+    return new BigDecimal(fixedPoint()).multiply(ULP_OF_LIMB_ZERO);
+  }
+
+  /** The finite part of the sum in units of 2^−1074. */
+  private BigInteger fixedPoint() {
     propagateCarries();
     BigInteger total = BigInteger.ZERO;
     for (int i = LIMBS - 1; i >= 0; i--) {
       total = total.shiftLeft(LIMB_BITS).add(BigInteger.valueOf(limbs[i]));
     }
-    return new BigDecimal(total).multiply(ULP_OF_LIMB_ZERO);
+    return total;
   }
 
   /** NaN, ±∞ when non-finite values were added, or 0.0 when the sum is finite. */
