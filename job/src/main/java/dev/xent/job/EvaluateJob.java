@@ -24,8 +24,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.FloatType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 
@@ -61,7 +63,6 @@ public final class EvaluateJob {
     }
     StructType schema = input.schema();
     List<String> passThrough = InputSchema.validate(schema, config);
-    List<String> scoreColumns = scoreColumns(config);
     if (config.perRow() != null) {
       for (String name : passThrough) {
         if (SCORE_COLUMNS.contains(name)) {
@@ -74,7 +75,23 @@ public final class EvaluateJob {
         }
       }
     }
+    String previousBatchSize = sizeBatchesForRowWidth(spark, hadoop, config, schema);
+    try {
+      return score(spark, config, hadoop, input, schema, passThrough, start);
+    } finally {
+      restore(spark, previousBatchSize);
+    }
+  }
 
+  private static Metrics score(
+      SparkSession spark,
+      EvaluateConfig config,
+      Configuration hadoop,
+      Dataset<Row> input,
+      StructType schema,
+      List<String> passThrough,
+      long start) {
+    List<String> scoreColumns = scoreColumns(config);
     LossStatsAccumulator total;
     if (config.perRow() != null) {
       Column score =
@@ -142,6 +159,34 @@ public final class EvaluateJob {
       Outputs.writeText(hadoop, config.output(), "metrics.json", Json.pretty(metrics.toJsonMap()));
     }
     return metrics;
+  }
+
+  /**
+   * Lowers the Parquet batch size for wide rows (see {@link WideRows}) for this job and returns the
+   * session's previous setting (null when unset) so it can be restored.
+   */
+  private static String sizeBatchesForRowWidth(
+      SparkSession spark, Configuration hadoop, EvaluateConfig config, StructType schema) {
+    String previous = spark.conf().getOption(WideRows.BATCH_SIZE_KEY).getOrElse(() -> null);
+    if (config.format() != EvaluateConfig.Format.PARQUET
+        || !(schema.apply(config.logitsColumn()).dataType() instanceof ArrayType array)) {
+      return previous;
+    }
+    int elementBytes = array.elementType() instanceof FloatType ? 4 : 8;
+    int current = previous == null ? 4096 : Integer.parseInt(previous);
+    WideRows.meanRowWidth(hadoop, config.input(), config.logitsColumn())
+        .map(width -> WideRows.batchSize(width, elementBytes, current))
+        .filter(size -> size < current)
+        .ifPresent(size -> spark.conf().set(WideRows.BATCH_SIZE_KEY, Integer.toString(size)));
+    return previous;
+  }
+
+  private static void restore(SparkSession spark, String previousBatchSize) {
+    if (previousBatchSize == null) {
+      spark.conf().unset(WideRows.BATCH_SIZE_KEY);
+    } else {
+      spark.conf().set(WideRows.BATCH_SIZE_KEY, previousBatchSize);
+    }
   }
 
   private static void checkOutputs(Configuration hadoop, EvaluateConfig config) {
