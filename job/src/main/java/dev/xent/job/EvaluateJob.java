@@ -3,7 +3,6 @@ package dev.xent.job;
 import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.struct;
 
 import dev.xent.kernel.LossStatsAccumulator;
 import dev.xent.kernel.Reason;
@@ -11,6 +10,7 @@ import dev.xent.kernel.Scored;
 import dev.xent.spark.RowScorer;
 import dev.xent.spark.ScoringFunctions;
 import dev.xent.spark.XentFunctions;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -125,25 +125,21 @@ public final class EvaluateJob {
               .option("allowNonNumericNumbers", "true")
               .format(config.perRowFormat().sparkName())
               .load(config.perRow());
-      List<Column> fields = new ArrayList<>();
-      for (String name : SCORE_COLUMNS) {
-        fields.add(
-            scoreColumns.contains(name)
-                ? quoted(name)
-                : lit(null).cast(ScoringFunctions.SCORE_TYPE.apply(name).dataType()).as(name));
-      }
-      total = aggregate(readBack.select(struct(fields.toArray(new Column[0])).as("xent")));
+      total = reducePartitions(readBack, new WrittenScores(scoreColumns));
     } else {
       // No per-row output: reduce (logits, label) pairs straight from Spark's internal rows.
       Dataset<Row> pairs =
           input.select(quoted(config.logitsColumn()), quoted(config.targetColumn()));
       total =
-          aggregatePairs(
+          reducePartitions(
               pairs,
-              new RowScorer(
+              new ScoredPairs(
+                  new RowScorer(
+                      schema.apply(config.logitsColumn()).dataType(),
+                      schema.apply(config.targetColumn()).dataType(),
+                      config.loss() == EvaluateConfig.Loss.SIGMOID),
                   schema.apply(config.logitsColumn()).dataType(),
-                  schema.apply(config.targetColumn()).dataType(),
-                  config.loss() == EvaluateConfig.Loss.SIGMOID));
+                  schema.apply(config.targetColumn()).dataType()));
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
 
@@ -214,41 +210,26 @@ public final class EvaluateJob {
     return col("`" + name.replace("`", "``") + "`");
   }
 
-  /**
-   * One {@link LossStatsAccumulator} per partition, read straight from Spark's internal rows (one
-   * {@code xent_score} struct column), merged at the driver in partition order. The merge is exact,
-   * so neither the order nor the partitioning changes the result.
-   */
-  static LossStatsAccumulator aggregate(Dataset<Row> scores) {
-    var internal = ((org.apache.spark.sql.classic.Dataset<Row>) scores).queryExecution().toRdd();
-    List<LossStatsAccumulator> partitions =
-        internal.toJavaRDD().mapPartitions(EvaluateJob::accumulate).collect();
-    LossStatsAccumulator total = new LossStatsAccumulator();
-    partitions.forEach(total::merge);
-    return total;
+  /** Adds one internal row to a partition's accumulator. */
+  interface RowReader extends Serializable {
+    void addTo(LossStatsAccumulator accumulator, InternalRow row);
   }
 
   /**
-   * One {@link LossStatsAccumulator} per partition over (logits, label) internal rows, scored with
-   * the same {@link RowScorer} as the SQL functions, merged at the driver.
+   * One {@link LossStatsAccumulator} per partition over Spark's internal rows, merged at the driver
+   * in partition order. The merge is exact, so neither the order nor the partitioning changes the
+   * result.
    */
-  static LossStatsAccumulator aggregatePairs(Dataset<Row> pairs, RowScorer scorer) {
-    var internal = ((org.apache.spark.sql.classic.Dataset<Row>) pairs).queryExecution().toRdd();
-    DataType logitsType = pairs.schema().fields()[0].dataType();
-    DataType labelType = pairs.schema().fields()[1].dataType();
+  static LossStatsAccumulator reducePartitions(Dataset<Row> rows, RowReader reader) {
+    var internal = ((org.apache.spark.sql.classic.Dataset<Row>) rows).queryExecution().toRdd();
     List<LossStatsAccumulator> partitions =
         internal
             .toJavaRDD()
             .mapPartitions(
-                (Iterator<InternalRow> rows) -> {
+                (Iterator<InternalRow> it) -> {
                   LossStatsAccumulator accumulator = new LossStatsAccumulator();
-                  while (rows.hasNext()) {
-                    InternalRow row = rows.next();
-                    Scored scored =
-                        scorer.score(
-                            row.isNullAt(0) ? null : row.get(0, logitsType),
-                            row.isNullAt(1) ? null : row.get(1, labelType));
-                    accumulator.add(scored.reason(), scored.loss(), scored.correct());
+                  while (it.hasNext()) {
+                    reader.addTo(accumulator, it.next());
                   }
                   return Collections.singletonList(accumulator).iterator();
                 })
@@ -258,25 +239,49 @@ public final class EvaluateJob {
     return total;
   }
 
-  private static Iterator<LossStatsAccumulator> accumulate(Iterator<InternalRow> rows) {
-    Map<UTF8String, Reason> reasons = new HashMap<>();
-    for (Reason reason : Reason.values()) {
-      reasons.put(UTF8String.fromString(reason.code()), reason);
+  /** (logits, label) rows, scored with the same {@link RowScorer} as the SQL functions. */
+  private record ScoredPairs(RowScorer scorer, DataType logitsType, DataType labelType)
+      implements RowReader {
+    @Override
+    public void addTo(LossStatsAccumulator accumulator, InternalRow row) {
+      Scored scored =
+          scorer.score(
+              row.isNullAt(0) ? null : row.get(0, logitsType),
+              row.isNullAt(1) ? null : row.get(1, labelType));
+      accumulator.add(scored.reason(), scored.loss(), scored.correct());
     }
-    int fields = SCORE_COLUMNS.size();
-    LossStatsAccumulator accumulator = new LossStatsAccumulator();
-    while (rows.hasNext()) {
-      InternalRow score = rows.next().getStruct(0, fields);
-      Reason reason = reasons.get(score.getUTF8String(3));
+  }
+
+  /** Per-row output read back: loss, [predicted, correct,] status, in SCORE_COLUMNS order. */
+  private static final class WrittenScores implements RowReader {
+    private static final long serialVersionUID = 1L;
+
+    private final int correctField;
+    private final int statusField;
+    private transient Map<UTF8String, Reason> reasons;
+
+    WrittenScores(List<String> columns) {
+      this.correctField = columns.indexOf("correct");
+      this.statusField = columns.indexOf("status");
+    }
+
+    @Override
+    public void addTo(LossStatsAccumulator accumulator, InternalRow row) {
+      if (reasons == null) {
+        reasons = new HashMap<>();
+        for (Reason reason : Reason.values()) {
+          reasons.put(UTF8String.fromString(reason.code()), reason);
+        }
+      }
+      Reason reason = reasons.get(row.getUTF8String(statusField));
       if (reason == null) {
         throw new IllegalStateException(
-            "Cannot aggregate: unknown status '" + score.getUTF8String(3) + "'");
+            "Cannot aggregate: unknown status '" + row.getUTF8String(statusField) + "'");
       }
       boolean ok = reason.isOk();
-      double loss = ok ? score.getDouble(0) : Double.NaN;
-      boolean correct = ok && !score.isNullAt(2) && score.getBoolean(2);
-      accumulator.add(reason, loss, correct);
+      boolean correct =
+          ok && correctField >= 0 && !row.isNullAt(correctField) && row.getBoolean(correctField);
+      accumulator.add(reason, ok ? row.getDouble(0) : Double.NaN, correct);
     }
-    return Collections.singletonList(accumulator).iterator();
   }
 }

@@ -32,10 +32,17 @@ public abstract class LogitsRowFunction extends XentExpression {
         : null;
   }
 
+  // Derived on the first row (the argument type is final by then), not on every row.
+  private LogitsKind kind;
+  private boolean elementsNullable;
+
   @Override
   public Object compute(Object logits, Object unused) {
-    LogitsKind kind = InputTypes.logitsKind(arg(0).dataType(), false);
-    Object z = InputTypes.logits(logits, kind, elementsNullable());
+    if (kind == null) {
+      elementsNullable = arg(0).dataType() instanceof ArrayType array && array.containsNull();
+      kind = InputTypes.logitsKind(arg(0).dataType(), false);
+    }
+    Object z = InputTypes.logits(logits, kind, elementsNullable);
     if (z instanceof float[] f) {
       return Validity.logits(f, true).isOk() ? fromValidRow(f) : null;
     }
@@ -43,9 +50,5 @@ public abstract class LogitsRowFunction extends XentExpression {
       return Validity.logits(d, true).isOk() ? fromValidRow(d) : null;
     }
     return null;
-  }
-
-  private boolean elementsNullable() {
-    return arg(0).dataType() instanceof ArrayType array && array.containsNull();
   }
 }
