@@ -16,7 +16,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The sparse loss of one float row: xent's kernel against the textbook two-pass max-shift loop
- * (no log1p, no compensation) as the floor a scalar implementation can reach. Report logits/s as
+ * (no log1p, no compensation, {@code Math.exp}) as the floor a scalar implementation can reach,
+ * and the rest-mass sum with SIMD (when the incubator module is present) and without. Report logits/s as
  * width / (ns per op).
  *
  * <p>Run: {@code mvn -B -Pbench -pl udfs test-compile exec:exec} (not part of verify).
@@ -52,6 +53,23 @@ public class SparseLossBench {
   @Benchmark
   public double xentLogSumExp() {
     return LogSumExp.logSumExp(logits);
+  }
+
+  /** The same sum as {@link Logits#restMass} through the scalar definition (no SIMD). */
+  @Benchmark
+  public double xentRestMassScalar() {
+    float[] z = logits;
+    int k = Logits.argmax(z);
+    double sum = 0.0;
+    for (int start = 0; start < z.length; start += Logits.BLOCK) {
+      sum += ExpBlocks.scalarBlockSum(z, start, Math.min(z.length, start + Logits.BLOCK), k, z[k]);
+    }
+    return sum;
+  }
+
+  @Benchmark
+  public double xentRestMass() {
+    return Logits.restMass(logits, Logits.argmax(logits));
   }
 
   @Benchmark

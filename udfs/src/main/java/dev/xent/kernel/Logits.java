@@ -16,6 +16,15 @@ public final class Logits {
    * index).
    */
   public static int argmax(double[] z) {
+    return ExpBlocks.SIMD ? VectorRows.argmax(z) : scalarArgmax(z);
+  }
+
+  /** {@link #argmax(double[])} for float logits. */
+  public static int argmax(float[] z) {
+    return ExpBlocks.SIMD ? VectorRows.argmax(z) : scalarArgmax(z);
+  }
+
+  static int scalarArgmax(double[] z) {
     int best = -1;
     double bestValue = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < z.length; i++) {
@@ -31,8 +40,7 @@ public final class Logits {
     return best;
   }
 
-  /** {@link #argmax(double[])} for float logits. */
-  public static int argmax(float[] z) {
+  static int scalarArgmax(float[] z) {
     int best = -1;
     float bestValue = Float.NEGATIVE_INFINITY;
     for (int i = 0; i < z.length; i++) {
@@ -49,47 +57,35 @@ public final class Logits {
   }
 
   /**
-   * Rows are summed in blocks of this many terms with plain addition, and the block sums with
-   * compensation: plain summation of n terms in [0, 1] errs by at most (n−1)·eps relative (Higham,
-   * §4.2), 5.7e-14 for a block, so the total stays far inside the 1e-12 contract for any width
-   * while the inner loop has no compensation branch.
+   * Rows are summed in blocks of this many terms without compensation (in {@link ExpBlocks#LANES}
+   * interleaved partial sums), and the block sums with compensation: plain summation of n terms in
+   * [0, 1] errs by at most (n−1)·eps relative (Higham, §4.2), 5.7e-14 for a block, so the total
+   * stays far inside the 1e-12 contract for any width while the inner loop has no compensation
+   * branch.
    */
   static final int BLOCK = 512;
 
   /**
    * {@code Σ_{i≠k} exp(z[i] − z[k])}: the mass of every class but {@code k}, relative to class
-   * {@code k}, which must be a finite maximum of the row. −∞ entries contribute exactly 0.
+   * {@code k}, which must be a finite maximum of the row. −∞ entries contribute exactly 0. The exps
+   * come from {@link ExpBlocks} (within 2 ulps, the same bits with or without SIMD).
    */
   public static double restMass(double[] z, int k) {
-    double max = z[k];
-    double sum = 0.0;
-    double compensation = 0.0;
-    for (int start = 0; start < z.length; start += BLOCK) {
-      int end = Math.min(z.length, start + BLOCK);
-      // Class k is left out, not added and subtracted: 1 + 1e-20 − 1 would lose the 1e-20.
-      double block =
-          k >= start && k < end
-              ? sumExp(z, start, k, max) + sumExp(z, k + 1, end, max)
-              : sumExp(z, start, end, max);
-      double next = sum + block;
-      compensation += CompensatedSum.roundingError(sum, block, next);
-      sum = next;
-    }
-    return sum + compensation;
+    return ExpBlocks.SIMD ? VectorRows.restMass(z, k) : scalarRestMass(z, k);
   }
 
   /** {@link #restMass(double[], int)} for float logits (the differences are taken in double). */
   public static double restMass(float[] z, int k) {
+    return ExpBlocks.SIMD ? VectorRows.restMass(z, k) : scalarRestMass(z, k);
+  }
+
+  static double scalarRestMass(double[] z, int k) {
     double max = z[k];
     double sum = 0.0;
     double compensation = 0.0;
     for (int start = 0; start < z.length; start += BLOCK) {
-      int end = Math.min(z.length, start + BLOCK);
       // Class k is left out, not added and subtracted: 1 + 1e-20 − 1 would lose the 1e-20.
-      double block =
-          k >= start && k < end
-              ? sumExp(z, start, k, max) + sumExp(z, k + 1, end, max)
-              : sumExp(z, start, end, max);
+      double block = ExpBlocks.scalarBlockSum(z, start, Math.min(z.length, start + BLOCK), k, max);
       double next = sum + block;
       compensation += CompensatedSum.roundingError(sum, block, next);
       sum = next;
@@ -97,19 +93,16 @@ public final class Logits {
     return sum + compensation;
   }
 
-  private static double sumExp(double[] z, int from, int to, double max) {
+  static double scalarRestMass(float[] z, int k) {
+    double max = z[k];
     double sum = 0.0;
-    for (int i = from; i < to; i++) {
-      sum += Math.exp(z[i] - max);
+    double compensation = 0.0;
+    for (int start = 0; start < z.length; start += BLOCK) {
+      double block = ExpBlocks.scalarBlockSum(z, start, Math.min(z.length, start + BLOCK), k, max);
+      double next = sum + block;
+      compensation += CompensatedSum.roundingError(sum, block, next);
+      sum = next;
     }
-    return sum;
-  }
-
-  private static double sumExp(float[] z, int from, int to, double max) {
-    double sum = 0.0;
-    for (int i = from; i < to; i++) {
-      sum += Math.exp(z[i] - max);
-    }
-    return sum;
+    return sum + compensation;
   }
 }
