@@ -154,67 +154,75 @@ final class VectorRows {
   }
 
   static double blockSum8(float[] z, int from, int to, int skip, double max) {
+    double[] lanes = new double[LANES];
     DoubleVector sum = DoubleVector.zero(D8);
-    int i = from;
-    for (; i + LANES <= to; i += LANES) {
+    int end = from + ((to - from) & -LANES);
+    for (int i = from; i < end; i += LANES) {
       sum = sum.add(terms(widen(FloatVector.fromArray(F8, z, i), D8).sub(max), i, skip, IOTA8));
     }
-    if (i < to) {
-      DoubleVector x = widen(FloatVector.fromArray(F8, z, i, F8.indexInRange(i, to)), D8);
-      sum = sum.add(tail(x.sub(max), i, to, skip, IOTA8));
+    sum.intoArray(lanes, 0);
+    for (int i = end; i < to; i++) {
+      if (i != skip) {
+        lanes[(i - from) & (LANES - 1)] += ExpBlocks.exp(z[i] - max);
+      }
     }
-    return addLanes(sum, null);
+    return ExpBlocks.addLanes(lanes);
   }
 
   static double blockSum8(double[] z, int from, int to, int skip, double max) {
+    double[] lanes = new double[LANES];
     DoubleVector sum = DoubleVector.zero(D8);
-    int i = from;
-    for (; i + LANES <= to; i += LANES) {
+    int end = from + ((to - from) & -LANES);
+    for (int i = from; i < end; i += LANES) {
       sum = sum.add(terms(DoubleVector.fromArray(D8, z, i).sub(max), i, skip, IOTA8));
     }
-    if (i < to) {
-      DoubleVector x = DoubleVector.fromArray(D8, z, i, D8.indexInRange(i, to));
-      sum = sum.add(tail(x.sub(max), i, to, skip, IOTA8));
+    sum.intoArray(lanes, 0);
+    for (int i = end; i < to; i++) {
+      if (i != skip) {
+        lanes[(i - from) & (LANES - 1)] += ExpBlocks.exp(z[i] - max);
+      }
     }
-    return addLanes(sum, null);
+    return ExpBlocks.addLanes(lanes);
   }
 
   static double blockSum4(float[] z, int from, int to, int skip, double max) {
+    double[] lanes = new double[LANES];
     DoubleVector low = DoubleVector.zero(D4);
     DoubleVector high = DoubleVector.zero(D4);
-    int i = from;
-    for (; i + LANES <= to; i += LANES) {
+    int end = from + ((to - from) & -LANES);
+    for (int i = from; i < end; i += LANES) {
       int j = i + LANES / 2;
       low = low.add(terms(widen(FloatVector.fromArray(F4, z, i), D4).sub(max), i, skip, IOTA4));
       high = high.add(terms(widen(FloatVector.fromArray(F4, z, j), D4).sub(max), j, skip, IOTA4));
     }
-    if (i < to) {
-      int j = i + LANES / 2;
-      DoubleVector xLow = widen(FloatVector.fromArray(F4, z, i, F4.indexInRange(i, to)), D4);
-      DoubleVector xHigh = widen(FloatVector.fromArray(F4, z, j, F4.indexInRange(j, to)), D4);
-      low = low.add(tail(xLow.sub(max), i, to, skip, IOTA4));
-      high = high.add(tail(xHigh.sub(max), j, to, skip, IOTA4));
+    low.intoArray(lanes, 0);
+    high.intoArray(lanes, LANES / 2);
+    for (int i = end; i < to; i++) {
+      if (i != skip) {
+        lanes[(i - from) & (LANES - 1)] += ExpBlocks.exp(z[i] - max);
+      }
     }
-    return addLanes(low, high);
+    return ExpBlocks.addLanes(lanes);
   }
 
   static double blockSum4(double[] z, int from, int to, int skip, double max) {
+    double[] lanes = new double[LANES];
     DoubleVector low = DoubleVector.zero(D4);
     DoubleVector high = DoubleVector.zero(D4);
-    int i = from;
-    for (; i + LANES <= to; i += LANES) {
+    int end = from + ((to - from) & -LANES);
+    for (int i = from; i < end; i += LANES) {
       int j = i + LANES / 2;
       low = low.add(terms(DoubleVector.fromArray(D4, z, i).sub(max), i, skip, IOTA4));
       high = high.add(terms(DoubleVector.fromArray(D4, z, j).sub(max), j, skip, IOTA4));
     }
-    if (i < to) {
-      int j = i + LANES / 2;
-      DoubleVector xLow = DoubleVector.fromArray(D4, z, i, D4.indexInRange(i, to));
-      DoubleVector xHigh = DoubleVector.fromArray(D4, z, j, D4.indexInRange(j, to));
-      low = low.add(tail(xLow.sub(max), i, to, skip, IOTA4));
-      high = high.add(tail(xHigh.sub(max), j, to, skip, IOTA4));
+    low.intoArray(lanes, 0);
+    high.intoArray(lanes, LANES / 2);
+    for (int i = end; i < to; i++) {
+      if (i != skip) {
+        lanes[(i - from) & (LANES - 1)] += ExpBlocks.exp(z[i] - max);
+      }
     }
-    return addLanes(low, high);
+    return ExpBlocks.addLanes(lanes);
   }
 
   private static DoubleVector widen(FloatVector floats, VectorSpecies<Double> species) {
@@ -246,12 +254,6 @@ final class VectorRows {
     return DoubleVector.fromArray(x.species(), values, 0);
   }
 
-  /** {@link #terms} for a partial last chunk: lanes at or past {@code to} are +0.0. */
-  private static DoubleVector tail(DoubleVector x, int first, int to, int skip, DoubleVector iota) {
-    VectorMask<Double> outside = iota.compare(VectorOperators.GE, to - first);
-    return terms(x.blend(0.0, outside), first, skip, iota).blend(0.0, outside);
-  }
-
   private static DoubleVector fastExp(DoubleVector x) {
     DoubleVector shifted = x.fma(INV_LN2, SHIFT);
     DoubleVector k = shifted.sub(SHIFT);
@@ -274,14 +276,5 @@ final class VectorRows {
     LongVector exponent = shifted.reinterpretAsLongs().add(1023L);
     DoubleVector scale = exponent.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
     return p.mul(scale);
-  }
-
-  private static double addLanes(DoubleVector first, DoubleVector second) {
-    double[] lanes = new double[LANES];
-    first.intoArray(lanes, 0);
-    if (second != null) {
-      second.intoArray(lanes, LANES / 2);
-    }
-    return ExpBlocks.addLanes(lanes);
   }
 }
