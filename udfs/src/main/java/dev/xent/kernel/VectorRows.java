@@ -160,12 +160,16 @@ final class VectorRows {
     for (int i = from; i < end; i += LANES) {
       sum = sum.add(terms(widen(FloatVector.fromArray(F8, z, i), D8).sub(max), i, skip, IOTA8));
     }
-    sum.intoArray(lanes, 0);
-    for (int i = end; i < to; i++) {
-      if (i != skip) {
-        lanes[(i - from) & (LANES - 1)] += ExpBlocks.exp(z[i] - max);
+    int tail = to - end;
+    if (tail > 0) {
+      // The last partial chunk through a padded copy: masked loads are not intrinsic on JDK 17.
+      for (int lane = 0; lane < LANES; lane++) {
+        lanes[lane] = lane < tail ? z[end + lane] - max : 0.0;
       }
+      DoubleVector e = terms(DoubleVector.fromArray(D8, lanes, 0), end, skip, IOTA8);
+      sum = sum.add(e.blend(0.0, IOTA8.compare(VectorOperators.GE, tail)));
     }
+    sum.intoArray(lanes, 0);
     return ExpBlocks.addLanes(lanes);
   }
 
@@ -176,12 +180,16 @@ final class VectorRows {
     for (int i = from; i < end; i += LANES) {
       sum = sum.add(terms(DoubleVector.fromArray(D8, z, i).sub(max), i, skip, IOTA8));
     }
-    sum.intoArray(lanes, 0);
-    for (int i = end; i < to; i++) {
-      if (i != skip) {
-        lanes[(i - from) & (LANES - 1)] += ExpBlocks.exp(z[i] - max);
+    int tail = to - end;
+    if (tail > 0) {
+      // The last partial chunk through a padded copy: masked loads are not intrinsic on JDK 17.
+      for (int lane = 0; lane < LANES; lane++) {
+        lanes[lane] = lane < tail ? z[end + lane] - max : 0.0;
       }
+      DoubleVector e = terms(DoubleVector.fromArray(D8, lanes, 0), end, skip, IOTA8);
+      sum = sum.add(e.blend(0.0, IOTA8.compare(VectorOperators.GE, tail)));
     }
+    sum.intoArray(lanes, 0);
     return ExpBlocks.addLanes(lanes);
   }
 
@@ -195,13 +203,19 @@ final class VectorRows {
       low = low.add(terms(widen(FloatVector.fromArray(F4, z, i), D4).sub(max), i, skip, IOTA4));
       high = high.add(terms(widen(FloatVector.fromArray(F4, z, j), D4).sub(max), j, skip, IOTA4));
     }
+    int tail = to - end;
+    if (tail > 0) {
+      for (int lane = 0; lane < LANES; lane++) {
+        lanes[lane] = lane < tail ? z[end + lane] - max : 0.0;
+      }
+      int half = LANES / 2;
+      DoubleVector eLow = terms(DoubleVector.fromArray(D4, lanes, 0), end, skip, IOTA4);
+      DoubleVector eHigh = terms(DoubleVector.fromArray(D4, lanes, half), end + half, skip, IOTA4);
+      low = low.add(eLow.blend(0.0, IOTA4.compare(VectorOperators.GE, tail)));
+      high = high.add(eHigh.blend(0.0, IOTA4.compare(VectorOperators.GE, tail - half)));
+    }
     low.intoArray(lanes, 0);
     high.intoArray(lanes, LANES / 2);
-    for (int i = end; i < to; i++) {
-      if (i != skip) {
-        lanes[(i - from) & (LANES - 1)] += ExpBlocks.exp(z[i] - max);
-      }
-    }
     return ExpBlocks.addLanes(lanes);
   }
 
@@ -215,13 +229,19 @@ final class VectorRows {
       low = low.add(terms(DoubleVector.fromArray(D4, z, i).sub(max), i, skip, IOTA4));
       high = high.add(terms(DoubleVector.fromArray(D4, z, j).sub(max), j, skip, IOTA4));
     }
+    int tail = to - end;
+    if (tail > 0) {
+      for (int lane = 0; lane < LANES; lane++) {
+        lanes[lane] = lane < tail ? z[end + lane] - max : 0.0;
+      }
+      int half = LANES / 2;
+      DoubleVector eLow = terms(DoubleVector.fromArray(D4, lanes, 0), end, skip, IOTA4);
+      DoubleVector eHigh = terms(DoubleVector.fromArray(D4, lanes, half), end + half, skip, IOTA4);
+      low = low.add(eLow.blend(0.0, IOTA4.compare(VectorOperators.GE, tail)));
+      high = high.add(eHigh.blend(0.0, IOTA4.compare(VectorOperators.GE, tail - half)));
+    }
     low.intoArray(lanes, 0);
     high.intoArray(lanes, LANES / 2);
-    for (int i = end; i < to; i++) {
-      if (i != skip) {
-        lanes[(i - from) & (LANES - 1)] += ExpBlocks.exp(z[i] - max);
-      }
-    }
     return ExpBlocks.addLanes(lanes);
   }
 
