@@ -1,47 +1,77 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: every method in its own fresh JVM on the same generated Parquet data,
-# cold (first query after the session is ready) and warm (minimum of 3 further passes), as a
-# markdown table with ratios to Spark's bare scan measured in the same run. Checks that every
+# cold (first query after the session is ready) and warm (minimum of the further passes), as
+# markdown tables with ratios to Spark's bare scan measured in the same run. Checks that every
 # method agrees on mean loss (1e-6 relative) and accuracy (exactly).
 #
-#   scripts/bench.sh [--rows N] [--classes C] [--methods "scan hof udf mllib xent"] [--data DIR]
-# Defaults: 1,000,000 rows × 100 float32 classes, all methods, data cached in job/target/bench.
+#   scripts/bench.sh                      the full suite: 1M × 100, 10M × 100 and 1000 × 131,072
+#                                         float32 rows, then 10M-vs-1M scaling
+#   scripts/bench.sh --rows N --classes C one data set only
+#   options: --methods "scan hof udf mllib xent-spark xent-page"  --warm PASSES  --data DIR
+# Data is generated once with `xent generate` and cached in --data (default job/target/bench).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-rows=1000000
+rows=""
 classes=100
-methods="scan hof udf mllib xent"
+methods="scan hof udf mllib xent-spark xent-page"
+warm=3
 data_dir="$root/job/target/bench"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rows) rows="$2"; shift 2 ;;
     --classes) classes="$2"; shift 2 ;;
     --methods) methods="$2"; shift 2 ;;
+    --warm) warm="$2"; shift 2 ;;
     --data) data_dir="$2"; shift 2 ;;
     *) echo "bench.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
 
-data="$data_dir/rows-$rows-classes-$classes"
-if [[ ! -f "$data/_SUCCESS" ]]; then
-  partitions=$(( rows / 125000 > 1 ? rows / 125000 : 1 ))
-  "$root/scripts/xent" generate --output "$data" --rows "$rows" --classes "$classes" \
-    --partitions "$partitions" --overwrite >&2
-fi
-
+[[ -f "$root/job/target/xent-job.jar" ]] || (cd "$root" && mvn -B -q -DskipTests package >&2)
 jar="$root/job/target/xent-job.jar"
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
-results=()
-for method in $methods; do
-  # shellcheck disable=SC2046
-  line=$(java $(cat "$root/job/target/classes/xent-jvm-options.txt") \
-    -Dlog4j2.configurationFile="$root/conf/log4j2-cli.properties" \
-    -cp "$jar:$(cat "$root/job/target/spark-classpath.txt")" \
-    dev.xent.job.bench.EndToEndBench "$method" "$data" 3 | tail -1)
-  echo "$line" >&2
-  results+=("$line")
-done
-
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-printf '%s\n' "${results[@]}" | python3 "$root/scripts/bench_table.py" "$rows" "$classes" "$machine"
+results_dir="$data_dir/results"
+mkdir -p "$results_dir"
+
+# Generates ROWS × CLASSES float32 rows once, in files of about 120 MB (Spark's split size);
+# wide rows (≥ 50,000 classes) go into ONE file, the case that exhausts Spark's memory.
+dataset() {
+  local n="$1" c="$2" data="$data_dir/rows-$1-classes-$2"
+  if [[ ! -f "$data/_SUCCESS" ]]; then
+    local partitions=$(( n * c * 4 / 120000000 ))
+    (( partitions >= 1 && c < 50000 )) || partitions=1
+    "$root/scripts/xent" generate --output "$data" --rows "$n" --classes "$c" \
+      --partitions "$partitions" --overwrite >&2
+  fi
+  echo "$data"
+}
+
+# Runs every method on one data set; prints the table and leaves the JSON lines in results/.
+measure() {
+  local n="$1" c="$2" data lines="$results_dir/rows-$1-classes-$2.jsonl"
+  data="$(dataset "$n" "$c")"
+  : > "$lines"
+  for method in $methods; do
+    # shellcheck disable=SC2046
+    java $(cat "$root/job/target/classes/xent-jvm-options.txt") -Xmx6g \
+      -Dlog4j2.configurationFile="$root/conf/log4j2-cli.properties" \
+      -cp "$jar:$(cat "$root/job/target/spark-classpath.txt")" \
+      dev.xent.job.bench.EndToEndBench "$method" "$data" "$warm" | tail -1 | tee -a "$lines" >&2
+  done
+  python3 "$root/scripts/bench_table.py" "$n" "$c" "$machine" < "$lines"
+  echo
+}
+
+if [[ -n "$rows" ]]; then
+  measure "$rows" "$classes"
+  exit
+fi
+status=0
+measure 1000000 100 || status=1
+measure 10000000 100 || status=1
+measure 1000 131072 || status=1
+python3 "$root/scripts/bench_table.py" --scaling \
+  "$results_dir/rows-1000000-classes-100.jsonl" "$results_dir/rows-10000000-classes-100.jsonl"
+exit "$status"

@@ -4,6 +4,26 @@ that every method agrees on mean loss (1e-6 relative) and accuracy (exactly)."""
 import json
 import sys
 
+
+def scaling(small_file, large_file):
+    """10M vs 1M rows: each method's time ratio, which must be near 10 if cost is linear."""
+    def load(path):
+        with open(path) as f:
+            return {r["method"]: r for r in map(json.loads, filter(str.strip, f))}
+    small, large = load(small_file), load(large_file)
+    print("Scaling, 10M vs 1M rows (10.0 = linear):\n")
+    print("| method | cold 10M ÷ 1M | warm 10M ÷ 1M |")
+    print("|---|---|---|")
+    for method, r in large.items():
+        if method in small:
+            print(f"| {method} | {r['cold_seconds'] / small[method]['cold_seconds']:.1f} | "
+                  f"{r['warm_seconds'] / small[method]['warm_seconds']:.1f} |")
+    sys.exit(0)
+
+
+if sys.argv[1] == "--scaling":
+    scaling(sys.argv[2], sys.argv[3])
+
 rows, classes, machine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 results = [json.loads(line) for line in sys.stdin if line.strip()]
 base = next((r for r in results if r["method"] == "scan"), None)

@@ -79,7 +79,8 @@ def metrics(name, losses, correct, invalid, softmax, extra):
     doc["perplexity"] = number(INF if infinite else exp(mean))
     doc["log_mean_true_prob"] = float(log(sum(exp(-l) for l in finite) / scored))
     doc.update(extra)
-    doc.update({"master": "<any>", "elapsed_seconds": "<any>", "spark_version": "4.1.0",
+    doc.update({"reader": "<any>", "reader_reason": "<any>", "master": "<any>",
+                "elapsed_seconds": "<any>", "spark_version": "4.1.0",
                 "xent_version": "<any>", "input": "<any>"})
     with open(os.path.join(OUT, name + ".metrics.json"), "w") as f:
         json.dump(doc, f, indent=2)

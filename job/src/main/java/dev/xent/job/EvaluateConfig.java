@@ -16,6 +16,8 @@ import java.util.Map;
  * @param perRow the directory for per-row output, or null
  * @param perRowFormat parquet or json
  * @param overwrite whether existing non-empty output directories may be replaced
+ * @param reader which Parquet reader scans the input: auto (the page reader where it can, else
+ *     Spark's), page (fail if it cannot) or spark
  */
 public record EvaluateConfig(
     String input,
@@ -27,7 +29,8 @@ public record EvaluateConfig(
     String output,
     String perRow,
     Format perRowFormat,
-    boolean overwrite) {
+    boolean overwrite,
+    Reader reader) {
 
   /** The input and per-row file formats. */
   public enum Format {
@@ -36,6 +39,17 @@ public record EvaluateConfig(
     JSON;
 
     public String sparkName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** The input reader: {@code --reader auto|page|spark}. */
+  public enum Reader {
+    AUTO,
+    PAGE,
+    SPARK;
+
+    public String cliName() {
       return name().toLowerCase(Locale.ROOT);
     }
   }
@@ -51,6 +65,9 @@ public record EvaluateConfig(
   }
 
   public EvaluateConfig {
+    if (reader == null) {
+      reader = Reader.AUTO;
+    }
     if ((labelColumn == null) == (labelsColumn == null)) {
       throw new XentUsageException("Cannot evaluate: give exactly one of --label and --labels");
     }

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.lit;
 import dev.xent.kernel.LossStatsAccumulator;
 import dev.xent.kernel.Reason;
 import dev.xent.kernel.Scored;
+import dev.xent.spark.InputTypes;
 import dev.xent.spark.RowScorer;
 import dev.xent.spark.ScoringFunctions;
 import dev.xent.spark.XentFunctions;
@@ -32,12 +33,18 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * {@code evaluate}: resolve the input → validate its schema → score every row with {@code
- * xent_score} → aggregate partition-local {@link LossStatsAccumulator}s, merged at the driver →
- * write per-row output and metrics.json.
+ * {@code evaluate}: resolve the input → validate its schema → score every row, read page by page
+ * ({@link PagePath}) or through Spark with {@code xent_score} → aggregate partition-local {@link
+ * LossStatsAccumulator}s, merged at the driver → write per-row output and metrics.json.
  */
 public final class EvaluateJob {
   private EvaluateJob() {}
+
+  /**
+   * Whether the Spark reader's path reduces columnar batches where it can ({@link ColumnarPairs});
+   * {@code -Dxent.columnar=false} reduces rows, for benchmarks that compare the two.
+   */
+  static final boolean COLUMNAR = Boolean.parseBoolean(System.getProperty("xent.columnar", "true"));
 
   /** The per-row columns xent adds, in order. */
   static final List<String> SCORE_COLUMNS = List.of("loss", "predicted", "correct", "status");
@@ -92,8 +99,11 @@ public final class EvaluateJob {
       List<String> passThrough,
       long start) {
     List<String> scoreColumns = scoreColumns(config);
+    PagePath.Choice reader = PagePath.choose(spark, hadoop, config, schema, input);
     LossStatsAccumulator total;
-    if (config.perRow() != null) {
+    if (reader.plan() != null) {
+      total = PagePath.reduce(spark, hadoop, config, reader.plan());
+    } else if (config.perRow() != null) {
       Column score =
           call_function(
               XentFunctions.XENT_SCORE,
@@ -130,16 +140,18 @@ public final class EvaluateJob {
       // No per-row output: reduce (logits, label) pairs straight from Spark's internal rows.
       Dataset<Row> pairs =
           input.select(quoted(config.logitsColumn()), quoted(config.targetColumn()));
+      DataType logitsType = schema.apply(config.logitsColumn()).dataType();
+      DataType targetType = schema.apply(config.targetColumn()).dataType();
+      RowScorer scorer =
+          new RowScorer(logitsType, targetType, config.loss() == EvaluateConfig.Loss.SIGMOID);
+      // Columnar batches where the scan produces them; rows otherwise (JSON, vectors, ...).
       total =
-          reducePartitions(
-              pairs,
-              new ScoredPairs(
-                  new RowScorer(
-                      schema.apply(config.logitsColumn()).dataType(),
-                      schema.apply(config.targetColumn()).dataType(),
-                      config.loss() == EvaluateConfig.Loss.SIGMOID),
-                  schema.apply(config.logitsColumn()).dataType(),
-                  schema.apply(config.targetColumn()).dataType()));
+          InputTypes.labelKind(targetType).isScalar() && logitsType instanceof ArrayType && COLUMNAR
+              ? ColumnarPairs.reduce(pairs, scorer, targetType)
+              : null;
+      if (total == null) {
+        total = reducePartitions(pairs, new ScoredPairs(scorer, logitsType, targetType));
+      }
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
 
@@ -147,6 +159,8 @@ public final class EvaluateJob {
         new Metrics(
             total.result(),
             config,
+            reader.reader(),
+            reader.reason(),
             spark.sparkContext().master(),
             elapsed,
             spark.version(),
@@ -240,7 +254,7 @@ public final class EvaluateJob {
   }
 
   /** (logits, label) rows, scored with the same {@link RowScorer} as the SQL functions. */
-  private record ScoredPairs(RowScorer scorer, DataType logitsType, DataType labelType)
+  record ScoredPairs(RowScorer scorer, DataType logitsType, DataType labelType)
       implements RowReader {
     @Override
     public void addTo(LossStatsAccumulator accumulator, InternalRow row) {

@@ -7,11 +7,14 @@ import java.util.Map;
 
 /**
  * The result of {@code evaluate}: the numbers of {@link LossStats} plus where they came from. The
- * field names are those of {@code metrics.json}.
+ * field names are those of {@code metrics.json}. {@code reader} is the reader that ran (page or
+ * spark) and {@code readerReason} why Spark's reader ran (null when the page reader did).
  */
 public record Metrics(
     LossStats stats,
     EvaluateConfig config,
+    EvaluateConfig.Reader reader,
+    String readerReason,
     String master,
     double elapsedSeconds,
     String sparkVersion,
@@ -36,6 +39,8 @@ public record Metrics(
     json.put("format", config.format().sparkName());
     json.put("logits", config.logitsColumn());
     json.put(config.labelColumn() != null ? "label" : "labels", config.targetColumn());
+    json.put("reader", reader.cliName());
+    json.put("reader_reason", readerReason);
     json.put("master", master);
     json.put("elapsed_seconds", elapsedSeconds);
     json.put("spark_version", sparkVersion);
@@ -70,6 +75,7 @@ public record Metrics(
     }
     line(out, "perplexity", stats.perplexity());
     line(out, "log_mean_true_prob", stats.logMeanTrueProbability());
+    line(out, "reader", reader.cliName() + (readerReason == null ? "" : " (" + readerReason + ")"));
     line(out, "master", master);
     line(out, "elapsed_seconds", String.format(Locale.ROOT, "%.3f", elapsedSeconds));
     return out.toString();

@@ -21,8 +21,17 @@ class MetricsTest {
             null,
             null,
             EvaluateConfig.Format.PARQUET,
-            false);
-    return new Metrics(acc.result(), config, "local[2]", 1.5, "4.1.0", "0.1.0");
+            false,
+            EvaluateConfig.Reader.AUTO);
+    return new Metrics(
+        acc.result(),
+        config,
+        EvaluateConfig.Reader.SPARK,
+        "--reader spark",
+        "local[2]",
+        1.5,
+        "4.1.0",
+        "0.1.0");
   }
 
   @Test
@@ -43,6 +52,8 @@ class MetricsTest {
             "format",
             "logits",
             "label",
+            "reader",
+            "reader_reason",
             "master",
             "elapsed_seconds",
             "spark_version",

@@ -30,26 +30,57 @@ import jdk.incubator.vector.VectorSpecies;
  * Row loops with the Vector API. {@link #argmax} finds the same index as the scalar {@link
  * Logits#argmax} (max is exact, so lane order cannot matter). The exp sums are {@link ExpBlocks}'
  * with the same operations lane by lane (only {@code fma}, {@code +}, {@code ×} and exact
- * conversions, all correctly rounded), so the result equals the scalar definition bit for bit. With
- * 512-bit vectors one register holds the 8 lanes; with 256-bit vectors two registers hold lanes 0–3
- * and 4–7. Loaded only when the incubator module is present.
+ * conversions, all correctly rounded), so the result equals the scalar definition bit for bit; one
+ * 512-bit register holds the 8 lanes. Loaded only when the incubator module is present.
  */
 final class VectorRows {
   private VectorRows() {}
 
   private static final VectorSpecies<Double> D8 = DoubleVector.SPECIES_512;
-  private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-  private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
-  private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
 
-  private static final DoubleVector IOTA8 = DoubleVector.zero(D8).addIndex(1);
-  private static final DoubleVector IOTA4 = DoubleVector.zero(D4).addIndex(1);
+  private static final DoubleVector ZERO_V = DoubleVector.zero(D8);
 
-  /** Whether 8 double lanes are native; otherwise the 4-lane pair is used. */
-  static final boolean WIDE = DoubleVector.SPECIES_PREFERRED.length() >= 8;
+  /** {@code LANE[j]}: only lane j; {@code FROM_LANE[j]}: lanes j and above. */
+  private static final VectorMask<Double>[] LANE = masks(false);
 
+  private static final VectorMask<Double>[] FROM_LANE = masks(true);
+
+  @SuppressWarnings("unchecked")
+  private static VectorMask<Double>[] masks(boolean andAbove) {
+    DoubleVector iota = DoubleVector.zero(D8).addIndex(1);
+    VectorMask<Double>[] masks = new VectorMask[LANES];
+    for (int j = 0; j < LANES; j++) {
+      masks[j] = iota.compare(andAbove ? VectorOperators.GE : VectorOperators.EQ, (double) j);
+    }
+    return masks;
+  }
+
+  // The formula's constants as vectors, once: broadcasting in the loop did not always compile to a
+  // register constant.
+  private static final DoubleVector INV_LN2_V = DoubleVector.broadcast(D8, INV_LN2);
+  private static final DoubleVector SHIFT_V = DoubleVector.broadcast(D8, SHIFT);
+  private static final DoubleVector MINUS_LN2_HI_V = DoubleVector.broadcast(D8, -LN2_HI);
+  private static final DoubleVector MINUS_LN2_LO_V = DoubleVector.broadcast(D8, -LN2_LO);
+  private static final DoubleVector ONE_V = DoubleVector.broadcast(D8, 1.0);
+  private static final DoubleVector C13_V = DoubleVector.broadcast(D8, C13);
+  private static final DoubleVector C12_V = DoubleVector.broadcast(D8, C12);
+  private static final DoubleVector C11_V = DoubleVector.broadcast(D8, C11);
+  private static final DoubleVector C10_V = DoubleVector.broadcast(D8, C10);
+  private static final DoubleVector C9_V = DoubleVector.broadcast(D8, C9);
+  private static final DoubleVector C8_V = DoubleVector.broadcast(D8, C8);
+  private static final DoubleVector C7_V = DoubleVector.broadcast(D8, C7);
+  private static final DoubleVector C6_V = DoubleVector.broadcast(D8, C6);
+  private static final DoubleVector C5_V = DoubleVector.broadcast(D8, C5);
+  private static final DoubleVector C4_V = DoubleVector.broadcast(D8, C4);
+  private static final DoubleVector C3_V = DoubleVector.broadcast(D8, C3);
+  private static final DoubleVector C2_V = DoubleVector.broadcast(D8, C2);
+
+  /**
+   * SIMD needs 8 native double lanes (AVX-512 or wider); with narrower vectors the 512-bit species
+   * would run the Vector API's slow Java fallback, so the scalar definition is used instead.
+   */
   static boolean supported() {
-    return DoubleVector.SPECIES_PREFERRED.length() >= 4;
+    return DoubleVector.SPECIES_PREFERRED.length() >= LANES;
   }
 
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
@@ -119,18 +150,26 @@ final class VectorRows {
     return j;
   }
 
+  /** Per-thread differences of one block, padded to whole chunks. */
+  private static final ThreadLocal<double[]> SCRATCH =
+      ThreadLocal.withInitial(() -> new double[Logits.BLOCK]);
+
   /**
-   * {@link Logits#restMass(float[], int)}: block sums as {@link ExpBlocks#blockSum}, compensated
-   * across blocks in the same way. The block loop lives here so that the JIT inlines the vector
-   * code into it (a deeper call chain left vectors boxed).
+   * {@link Logits#restMass(float[], int)}: each block's differences {@code z[i] − max} are taken in
+   * a scalar loop (exactly as the scalar definition rounds them) and summed by {@link #sumExp}, the
+   * one vector loop; block sums are compensated as in {@link Logits}.
    */
   static double restMass(float[] z, int k) {
     double max = z[k];
+    double[] x = SCRATCH.get();
     double sum = 0.0;
     double compensation = 0.0;
     for (int start = 0; start < z.length; start += Logits.BLOCK) {
-      int end = Math.min(z.length, start + Logits.BLOCK);
-      double block = WIDE ? blockSum8(z, start, end, k, max) : blockSum4(z, start, end, k, max);
+      int n = Math.min(z.length - start, Logits.BLOCK);
+      for (int i = 0; i < n; i++) {
+        x[i] = z[start + i] - max;
+      }
+      double block = sumExp(x, n, k - start);
       double next = sum + block;
       compensation += CompensatedSum.roundingError(sum, block, next);
       sum = next;
@@ -141,11 +180,15 @@ final class VectorRows {
   /** {@link Logits#restMass(double[], int)}, as {@link #restMass(float[], int)}. */
   static double restMass(double[] z, int k) {
     double max = z[k];
+    double[] x = SCRATCH.get();
     double sum = 0.0;
     double compensation = 0.0;
     for (int start = 0; start < z.length; start += Logits.BLOCK) {
-      int end = Math.min(z.length, start + Logits.BLOCK);
-      double block = WIDE ? blockSum8(z, start, end, k, max) : blockSum4(z, start, end, k, max);
+      int n = Math.min(z.length - start, Logits.BLOCK);
+      for (int i = 0; i < n; i++) {
+        x[i] = z[start + i] - max;
+      }
+      double block = sumExp(x, n, k - start);
       double next = sum + block;
       compensation += CompensatedSum.roundingError(sum, block, next);
       sum = next;
@@ -153,116 +196,60 @@ final class VectorRows {
     return sum + compensation;
   }
 
-  static double blockSum8(float[] z, int from, int to, int skip, double max) {
-    double[] lanes = new double[LANES];
-    DoubleVector sum = DoubleVector.zero(D8);
-    int end = from + ((to - from) & -LANES);
-    for (int i = from; i < end; i += LANES) {
-      sum = sum.add(terms(widen(FloatVector.fromArray(F8, z, i), D8).sub(max), i, skip, IOTA8));
-    }
-    int tail = to - end;
-    if (tail > 0) {
-      // The last partial chunk through a padded copy: masked loads are not intrinsic on JDK 17.
-      for (int lane = 0; lane < LANES; lane++) {
-        lanes[lane] = lane < tail ? z[end + lane] - max : 0.0;
-      }
-      DoubleVector e = terms(DoubleVector.fromArray(D8, lanes, 0), end, skip, IOTA8);
-      sum = sum.add(e.blend(0.0, IOTA8.compare(VectorOperators.GE, tail)));
-    }
-    sum.intoArray(lanes, 0);
-    return ExpBlocks.addLanes(lanes);
-  }
-
-  static double blockSum8(double[] z, int from, int to, int skip, double max) {
-    double[] lanes = new double[LANES];
-    DoubleVector sum = DoubleVector.zero(D8);
-    int end = from + ((to - from) & -LANES);
-    for (int i = from; i < end; i += LANES) {
-      sum = sum.add(terms(DoubleVector.fromArray(D8, z, i).sub(max), i, skip, IOTA8));
-    }
-    int tail = to - end;
-    if (tail > 0) {
-      // The last partial chunk through a padded copy: masked loads are not intrinsic on JDK 17.
-      for (int lane = 0; lane < LANES; lane++) {
-        lanes[lane] = lane < tail ? z[end + lane] - max : 0.0;
-      }
-      DoubleVector e = terms(DoubleVector.fromArray(D8, lanes, 0), end, skip, IOTA8);
-      sum = sum.add(e.blend(0.0, IOTA8.compare(VectorOperators.GE, tail)));
-    }
-    sum.intoArray(lanes, 0);
-    return ExpBlocks.addLanes(lanes);
-  }
-
-  static double blockSum4(float[] z, int from, int to, int skip, double max) {
-    double[] lanes = new double[LANES];
-    DoubleVector low = DoubleVector.zero(D4);
-    DoubleVector high = DoubleVector.zero(D4);
-    int end = from + ((to - from) & -LANES);
-    for (int i = from; i < end; i += LANES) {
-      int j = i + LANES / 2;
-      low = low.add(terms(widen(FloatVector.fromArray(F4, z, i), D4).sub(max), i, skip, IOTA4));
-      high = high.add(terms(widen(FloatVector.fromArray(F4, z, j), D4).sub(max), j, skip, IOTA4));
-    }
-    int tail = to - end;
-    if (tail > 0) {
-      for (int lane = 0; lane < LANES; lane++) {
-        lanes[lane] = lane < tail ? z[end + lane] - max : 0.0;
-      }
-      int half = LANES / 2;
-      DoubleVector eLow = terms(DoubleVector.fromArray(D4, lanes, 0), end, skip, IOTA4);
-      DoubleVector eHigh = terms(DoubleVector.fromArray(D4, lanes, half), end + half, skip, IOTA4);
-      low = low.add(eLow.blend(0.0, IOTA4.compare(VectorOperators.GE, tail)));
-      high = high.add(eHigh.blend(0.0, IOTA4.compare(VectorOperators.GE, tail - half)));
-    }
-    low.intoArray(lanes, 0);
-    high.intoArray(lanes, LANES / 2);
-    return ExpBlocks.addLanes(lanes);
-  }
-
-  static double blockSum4(double[] z, int from, int to, int skip, double max) {
-    double[] lanes = new double[LANES];
-    DoubleVector low = DoubleVector.zero(D4);
-    DoubleVector high = DoubleVector.zero(D4);
-    int end = from + ((to - from) & -LANES);
-    for (int i = from; i < end; i += LANES) {
-      int j = i + LANES / 2;
-      low = low.add(terms(DoubleVector.fromArray(D4, z, i).sub(max), i, skip, IOTA4));
-      high = high.add(terms(DoubleVector.fromArray(D4, z, j).sub(max), j, skip, IOTA4));
-    }
-    int tail = to - end;
-    if (tail > 0) {
-      for (int lane = 0; lane < LANES; lane++) {
-        lanes[lane] = lane < tail ? z[end + lane] - max : 0.0;
-      }
-      int half = LANES / 2;
-      DoubleVector eLow = terms(DoubleVector.fromArray(D4, lanes, 0), end, skip, IOTA4);
-      DoubleVector eHigh = terms(DoubleVector.fromArray(D4, lanes, half), end + half, skip, IOTA4);
-      low = low.add(eLow.blend(0.0, IOTA4.compare(VectorOperators.GE, tail)));
-      high = high.add(eHigh.blend(0.0, IOTA4.compare(VectorOperators.GE, tail - half)));
-    }
-    low.intoArray(lanes, 0);
-    high.intoArray(lanes, LANES / 2);
-    return ExpBlocks.addLanes(lanes);
-  }
-
-  private static DoubleVector widen(FloatVector floats, VectorSpecies<Double> species) {
-    return (DoubleVector) floats.convertShape(VectorOperators.F2D, species, 0);
-  }
-
   /**
-   * e^x lane by lane for elements {@code first, first+1, …}; the lane of {@code skip} is +0.0, as
-   * in the scalar sum that does not add it.
+   * {@link ExpBlocks#scalarBlockSum}'s value for the differences {@code x[0..n)} ({@code n ≤}
+   * {@link Logits#BLOCK}), leaving out index {@code skip}. Everything is written out in this one
+   * method: a call the JIT declines to inline (it may, once the callee was compiled on its own)
+   * turns the vectors into objects and the operations into their slow Java fallbacks.
    */
-  private static DoubleVector terms(DoubleVector x, int first, int skip, DoubleVector iota) {
-    DoubleVector e = fastExp(x);
-    if (!x.compare(VectorOperators.GE, FAST_FLOOR).allTrue()) {
-      e = slowTerms(x);
+  static double sumExp(double[] x, int n, int skip) {
+    DoubleVector sum = DoubleVector.zero(D8);
+    for (int i = 0; i < n; i += LANES) {
+      DoubleVector v;
+      if (i + LANES <= n) {
+        v = DoubleVector.fromArray(D8, x, i);
+      } else {
+        // The last partial chunk: pad with 0 (masked loads are not intrinsic on JDK 17).
+        double[] padded = new double[LANES];
+        System.arraycopy(x, i, padded, 0, n - i);
+        v = DoubleVector.fromArray(D8, padded, 0);
+      }
+      // e^v = 2^k · p(r), exactly as ExpBlocks.exp computes it lane by lane.
+      DoubleVector shifted = v.fma(INV_LN2_V, SHIFT_V);
+      DoubleVector k = shifted.sub(SHIFT_V);
+      DoubleVector r = k.fma(MINUS_LN2_HI_V, v);
+      r = k.fma(MINUS_LN2_LO_V, r);
+      DoubleVector p = r.fma(C13_V, C12_V);
+      p = p.fma(r, C11_V);
+      p = p.fma(r, C10_V);
+      p = p.fma(r, C9_V);
+      p = p.fma(r, C8_V);
+      p = p.fma(r, C7_V);
+      p = p.fma(r, C6_V);
+      p = p.fma(r, C5_V);
+      p = p.fma(r, C4_V);
+      p = p.fma(r, C3_V);
+      p = p.fma(r, C2_V);
+      p = p.fma(r, ONE_V);
+      p = p.fma(r, ONE_V);
+      // The low mantissa bits of the shifted value are k: its bits + 1023, shifted up, are 2^k.
+      LongVector exponent = shifted.reinterpretAsLongs().add(1023L);
+      DoubleVector e = p.mul(exponent.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles());
+      if (!v.compare(VectorOperators.GE, FAST_FLOOR).allTrue()) {
+        e = slowTerms(v);
+      }
+      int skipLane = skip - i;
+      if (skipLane >= 0 && skipLane < LANES) {
+        e = e.blend(ZERO_V, LANE[skipLane]);
+      }
+      if (i + LANES > n) {
+        e = e.blend(ZERO_V, FROM_LANE[n - i]);
+      }
+      sum = sum.add(e);
     }
-    int skipLane = skip - first;
-    if (skipLane >= 0 && skipLane < iota.length()) {
-      e = e.blend(0.0, iota.compare(VectorOperators.EQ, skipLane));
-    }
-    return e;
+    double[] lanes = new double[LANES];
+    sum.intoArray(lanes, 0);
+    return ExpBlocks.addLanes(lanes);
   }
 
   /** Rare: near-subnormal results or NaN, element by element as the scalar definition does. */
@@ -272,29 +259,5 @@ final class VectorRows {
       values[lane] = ExpBlocks.exp(values[lane]);
     }
     return DoubleVector.fromArray(x.species(), values, 0);
-  }
-
-  private static DoubleVector fastExp(DoubleVector x) {
-    DoubleVector shifted = x.fma(INV_LN2, SHIFT);
-    DoubleVector k = shifted.sub(SHIFT);
-    DoubleVector r = k.fma(x.broadcast(-LN2_HI), x);
-    r = k.fma(x.broadcast(-LN2_LO), r);
-    DoubleVector p = r.fma(C13, C12);
-    p = p.fma(r, x.broadcast(C11));
-    p = p.fma(r, x.broadcast(C10));
-    p = p.fma(r, x.broadcast(C9));
-    p = p.fma(r, x.broadcast(C8));
-    p = p.fma(r, x.broadcast(C7));
-    p = p.fma(r, x.broadcast(C6));
-    p = p.fma(r, x.broadcast(C5));
-    p = p.fma(r, x.broadcast(C4));
-    p = p.fma(r, x.broadcast(C3));
-    p = p.fma(r, x.broadcast(C2));
-    p = p.fma(r, x.broadcast(1.0));
-    p = p.fma(r, x.broadcast(1.0));
-    // The low mantissa bits of the shifted value are k: its bits + 1023, shifted up, are 2^k.
-    LongVector exponent = shifted.reinterpretAsLongs().add(1023L);
-    DoubleVector scale = exponent.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-    return p.mul(scale);
   }
 }

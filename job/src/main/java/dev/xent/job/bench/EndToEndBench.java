@@ -30,7 +30,8 @@ import scala.jdk.javaapi.CollectionConverters;
  *
  * <p>Methods: scan (Spark's bare scan of the columns), hof (SQL higher-order functions), udf (a
  * naive boxed Java UDF), mllib (MulticlassClassificationEvaluator logLoss + accuracy on softmax
- * probability vectors), xent (the evaluate job).
+ * probability vectors), xent-spark and xent-page (the evaluate job with Spark's reader or the page
+ * reader).
  */
 public final class EndToEndBench {
   private EndToEndBench() {}
@@ -114,7 +115,7 @@ public final class EndToEndBench {
         double accuracy = evaluator.setMetricName("accuracy").evaluate(scored);
         yield new double[] {logLoss, accuracy};
       }
-      case "xent" -> {
+      case "xent-spark", "xent-page" -> {
         Metrics metrics =
             EvaluateJob.run(
                 spark,
@@ -128,13 +129,18 @@ public final class EndToEndBench {
                     null,
                     null,
                     EvaluateConfig.Format.PARQUET,
-                    false));
+                    false,
+                    method.equals("xent-page")
+                        ? EvaluateConfig.Reader.PAGE
+                        : EvaluateConfig.Reader.SPARK));
         yield new double[] {metrics.stats().meanLoss(), metrics.stats().accuracy()};
       }
       default ->
           throw new IllegalArgumentException(
               String.format(
-                  Locale.ROOT, "unknown method '%s' (scan, hof, udf, mllib, xent)", method));
+                  Locale.ROOT,
+                  "unknown method '%s' (scan, hof, udf, mllib, xent-spark, xent-page)",
+                  method));
     };
   }
 

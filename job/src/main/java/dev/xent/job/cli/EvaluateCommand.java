@@ -3,6 +3,7 @@ package dev.xent.job.cli;
 import dev.xent.job.EvaluateConfig;
 import dev.xent.job.EvaluateConfig.Format;
 import dev.xent.job.EvaluateConfig.Loss;
+import dev.xent.job.EvaluateConfig.Reader;
 import dev.xent.job.EvaluateJob;
 import dev.xent.job.Metrics;
 import dev.xent.job.Sessions;
@@ -81,6 +82,16 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace existing non-empty output directories.")
   boolean overwrite;
 
+  @Option(
+      names = "--reader",
+      paramLabel = "auto|page|spark",
+      defaultValue = "auto",
+      converter = ReaderConverter.class,
+      description =
+          "Parquet reader: the page reader where the input allows, else Spark's (auto); page fails"
+              + " when it cannot be used (default: ${DEFAULT-VALUE}).")
+  Reader reader;
+
   @Mixin SparkOptions spark;
 
   @Spec CommandSpec spec;
@@ -98,7 +109,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             output,
             perRow,
             perRowFormat,
-            overwrite);
+            overwrite,
+            reader);
     try (Sessions.Handle handle = Sessions.open("xent evaluate", spark.master, spark.conf)) {
       SparkSession session = handle.session();
       PrintWriter out = spec.commandLine().getOut();

@@ -1,0 +1,148 @@
+package dev.xent.job;
+
+import dev.xent.kernel.LossStatsAccumulator;
+import dev.xent.kernel.Scored;
+import dev.xent.spark.RowScorer;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.execution.ColumnarToRowExec;
+import org.apache.spark.sql.execution.InputAdapter;
+import org.apache.spark.sql.execution.ProjectExec;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.WholeStageCodegenExec;
+import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DecimalType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ShortType;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * The Spark reader's fast path: when the scan of a (logits, label) selection produces columnar
+ * batches (Parquet and ORC's vectorized readers), reduce the batches themselves. That skips the
+ * conversion of every row into an {@code UnsafeRow} (which copies each logits array) that a
+ * row-based reduction pays; each row is still scored by the same {@link RowScorer}.
+ */
+final class ColumnarPairs {
+  private ColumnarPairs() {}
+
+  /**
+   * Reduces {@code pairs} (two columns: logits, label) batch by batch, or returns null when its
+   * physical plan is not a plain columnar scan (the caller then reduces rows).
+   */
+  static LossStatsAccumulator reduce(Dataset<Row> pairs, RowScorer scorer, DataType labelType) {
+    var execution = ((org.apache.spark.sql.classic.Dataset<Row>) pairs).queryExecution();
+    SparkPlan root = execution.executedPlan();
+    SparkPlan scan = columnarScan(root);
+    if (scan == null) {
+      return null;
+    }
+    List<Attribute> wanted = CollectionConverters.asJava(root.output());
+    List<Attribute> produced = CollectionConverters.asJava(scan.output());
+    int logitsIndex = indexOf(produced, wanted.get(0));
+    int labelIndex = indexOf(produced, wanted.get(1));
+    if (logitsIndex < 0 || labelIndex < 0) {
+      return null;
+    }
+    RDD<ColumnarBatch> batches = scan.executeColumnar();
+    List<LossStatsAccumulator> partitions =
+        batches
+            .toJavaRDD()
+            .mapPartitions(
+                (Iterator<ColumnarBatch> it) -> {
+                  LossStatsAccumulator accumulator = new LossStatsAccumulator();
+                  while (it.hasNext()) {
+                    ColumnarBatch batch = it.next();
+                    ColumnVector logits = batch.column(logitsIndex);
+                    ColumnVector labels = batch.column(labelIndex);
+                    for (int row = 0, n = batch.numRows(); row < n; row++) {
+                      Scored scored =
+                          scorer.score(
+                              logits.isNullAt(row) ? null : logits.getArray(row),
+                              label(labels, row, labelType));
+                      accumulator.add(scored.reason(), scored.loss(), scored.correct());
+                    }
+                  }
+                  return Collections.singletonList(accumulator).iterator();
+                })
+            .collect();
+    LossStatsAccumulator total = new LossStatsAccumulator();
+    partitions.forEach(total::merge);
+    return total;
+  }
+
+  /**
+   * The scan under {@code ColumnarToRow}, when everything above it only reorders or renames
+   * columns; null otherwise.
+   */
+  private static SparkPlan columnarScan(SparkPlan plan) {
+    SparkPlan node = plan;
+    while (true) {
+      if (node instanceof WholeStageCodegenExec stage) {
+        node = stage.child();
+      } else if (node instanceof InputAdapter adapter) {
+        node = adapter.child();
+      } else if (node instanceof ProjectExec project
+          && CollectionConverters.asJava(project.projectList()).stream()
+              .allMatch(e -> e instanceof Attribute)) {
+        node = project.child();
+      } else if (node instanceof ColumnarToRowExec toRows) {
+        SparkPlan child = toRows.child();
+        if (child instanceof InputAdapter adapter) {
+          child = adapter.child();
+        }
+        return child.supportsColumnar() && child.children().isEmpty() ? child : null;
+      } else {
+        return null;
+      }
+    }
+  }
+
+  private static int indexOf(List<Attribute> attributes, Attribute wanted) {
+    for (int i = 0; i < attributes.size(); i++) {
+      if (attributes.get(i).exprId().equals(wanted.exprId())) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The label as the row path sees it: a boxed number (or Decimal), or null. */
+  private static Object label(ColumnVector labels, int row, DataType type) {
+    if (labels.isNullAt(row)) {
+      return null;
+    }
+    if (type instanceof IntegerType) {
+      return labels.getInt(row);
+    }
+    if (type instanceof LongType) {
+      return labels.getLong(row);
+    }
+    if (type instanceof DoubleType) {
+      return labels.getDouble(row);
+    }
+    if (type instanceof FloatType) {
+      return labels.getFloat(row);
+    }
+    if (type instanceof ShortType) {
+      return labels.getShort(row);
+    }
+    if (type instanceof ByteType) {
+      return labels.getByte(row);
+    }
+    if (type instanceof DecimalType decimal) {
+      return labels.getDecimal(row, decimal.precision(), decimal.scale());
+    }
+    throw new IllegalArgumentException("Cannot read a " + type.simpleString() + " label");
+  }
+}

@@ -1,0 +1,127 @@
+package dev.xent.job.page;
+
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.IntLogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
+
+/**
+ * Where a file keeps the logits and the label, and what the logits' definition levels mean. For a
+ * list leaf with one repeated level, let {@code d} be a value's definition level, {@code max} the
+ * leaf's maximum and {@code slot} the level of the repeated node: {@code d == max} is a value,
+ * {@code slot ≤ d < max} a null element, {@code d == slot − 1} an empty list and anything lower a
+ * null list. That covers the three-level LIST, the legacy two-level forms and a bare repeated field
+ * alike, as Spark reads them.
+ */
+final class ColumnLayout {
+  final ColumnDescriptor logits;
+  final ColumnDescriptor label;
+  final boolean doubleLogits;
+  final int slotLevel;
+
+  private ColumnLayout(
+      ColumnDescriptor logits, ColumnDescriptor label, boolean doubleLogits, int slotLevel) {
+    this.logits = logits;
+    this.label = label;
+    this.doubleLogits = doubleLogits;
+    this.slotLevel = slotLevel;
+  }
+
+  int maxDefinition() {
+    return logits.getMaxDefinitionLevel();
+  }
+
+  /** The label's physical type, for comparing files. */
+  PrimitiveTypeName labelType() {
+    return label.getPrimitiveType().getPrimitiveTypeName();
+  }
+
+  /** The layout, or an {@link Unsupported} naming what the page reader cannot read. */
+  static ColumnLayout analyze(MessageType schema, String logitsName, String labelName, String file)
+      throws Unsupported {
+    ColumnDescriptor logits = null;
+    ColumnDescriptor label = null;
+    for (ColumnDescriptor column : schema.getColumns()) {
+      String top = column.getPath()[0];
+      if (top.equals(logitsName)) {
+        if (logits != null) {
+          throw new Unsupported("logits column '" + logitsName + "' has several leaves in " + file);
+        }
+        logits = column;
+      } else if (top.equals(labelName)) {
+        if (label != null || column.getPath().length != 1) {
+          throw new Unsupported("label column '" + labelName + "' is nested in " + file);
+        }
+        label = column;
+      }
+    }
+    if (logits == null) {
+      throw new Unsupported("column '" + logitsName + "' is not in " + file);
+    }
+    if (label == null) {
+      throw new Unsupported("column '" + labelName + "' is not in " + file);
+    }
+    PrimitiveType element = logits.getPrimitiveType();
+    PrimitiveTypeName elementType = element.getPrimitiveTypeName();
+    if ((elementType != PrimitiveTypeName.FLOAT && elementType != PrimitiveTypeName.DOUBLE)
+        || element.getLogicalTypeAnnotation() != null) {
+      throw new Unsupported("logits element type is " + element + " in " + file);
+    }
+    if (logits.getMaxRepetitionLevel() != 1) {
+      throw new Unsupported(
+          "logits column '" + logitsName + "' is not a list of numbers in " + file);
+    }
+    int slotLevel = slotLevel(schema, logits.getPath(), logitsName, file);
+    checkLabel(label.getPrimitiveType(), labelName, file);
+    return new ColumnLayout(logits, label, elementType == PrimitiveTypeName.DOUBLE, slotLevel);
+  }
+
+  /** The definition level of the repeated node: the first level at which an element exists. */
+  private static int slotLevel(MessageType schema, String[] path, String name, String file)
+      throws Unsupported {
+    int level = 0;
+    int repeatedAt = -1;
+    for (int depth = 1; depth <= path.length; depth++) {
+      Type node = schema.getType(java.util.Arrays.copyOf(path, depth));
+      if (node.getRepetition() != Type.Repetition.REQUIRED) {
+        level++;
+      }
+      if (node.isRepetition(Type.Repetition.REPEATED)) {
+        repeatedAt = depth - 1;
+        break;
+      }
+    }
+    // A bare repeated field, or a group holding the repeated node directly (LIST, both forms).
+    if (repeatedAt > 1 || path.length - repeatedAt > 2) {
+      throw new Unsupported("logits column '" + name + "' is nested deeper than a list in " + file);
+    }
+    return level;
+  }
+
+  private static void checkLabel(PrimitiveType type, String name, String file) throws Unsupported {
+    LogicalTypeAnnotation annotation = type.getLogicalTypeAnnotation();
+    boolean ok =
+        switch (type.getPrimitiveTypeName()) {
+          case INT32, INT64 ->
+              annotation == null
+                  || (annotation instanceof IntLogicalTypeAnnotation integer && integer.isSigned());
+          case FLOAT, DOUBLE -> annotation == null;
+          default -> false;
+        };
+    if (!ok || type.isRepetition(Type.Repetition.REPEATED)) {
+      throw new Unsupported("label column '" + name + "' is " + type + " in " + file);
+    }
+  }
+
+  /** Why the page reader cannot read an input; becomes metrics.json's {@code reader_reason}. */
+  static final class Unsupported extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Unsupported(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,399 @@
+package dev.xent.job.page;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.bytes.BytesUtils;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnReader;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.impl.ColumnReadStoreImpl;
+import org.apache.parquet.column.page.DataPage;
+import org.apache.parquet.column.page.DataPageV1;
+import org.apache.parquet.column.page.DataPageV2;
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.column.page.PageReader;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.FileMetaData;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.io.api.Converter;
+import org.apache.parquet.io.api.GroupConverter;
+import org.apache.parquet.io.api.PrimitiveConverter;
+import org.apache.parquet.schema.MessageType;
+
+/**
+ * The executor's half of the page reader: reads a {@link PageTask}'s row groups with parquet's page
+ * API (which decompresses), decodes the logits' levels and values itself and hands each row to a
+ * {@link PageRowSink} straight from the page's values, never building Spark arrays. The label (one
+ * value per row) is decoded by parquet's own column reader, which covers every encoding.
+ */
+public final class PageRowReader {
+  private PageRowReader() {}
+
+  /** Reads the task's row groups in order and calls the sink once per row. */
+  public static void read(
+      Configuration conf, PageTask task, String logitsColumn, String labelColumn, PageRowSink sink)
+      throws IOException {
+    Path path = new Path(task.file());
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
+      FileMetaData meta = reader.getFooter().getFileMetaData();
+      ColumnLayout layout;
+      try {
+        layout = ColumnLayout.analyze(meta.getSchema(), logitsColumn, labelColumn, path.getName());
+      } catch (ColumnLayout.Unsupported e) {
+        throw new IOException("Cannot read " + path + " page by page: " + e.getMessage(), e);
+      }
+      reader.setRequestedSchema(List.of(layout.logits, layout.label));
+      Rows rows = new Rows(layout, sink);
+      for (int group : task.rowGroups()) {
+        String where = path + " row group " + group;
+        PageReadStore store = reader.readRowGroup(group);
+        long count = store.getRowCount();
+        if (count > Integer.MAX_VALUE - 16) {
+          throw new IOException(where + " has " + count + " rows, more than one task can hold");
+        }
+        try {
+          Labels labels = Labels.read(store, layout, meta, (int) count);
+          rows.readGroup(store.getPageReader(layout.logits), labels, (int) count);
+        } catch (IOException | RuntimeException e) {
+          throw new IOException("Cannot read " + where + ": " + e.getMessage(), e);
+        }
+      }
+    }
+  }
+
+  /** A row group's labels, decoded up front (one value per row). */
+  private record Labels(double[] values, boolean[] nulls) {
+    static Labels read(PageReadStore store, ColumnLayout layout, FileMetaData meta, int rows) {
+      ColumnDescriptor label = layout.label;
+      MessageType only = new MessageType("label", meta.getSchema().getType(label.getPath()[0]));
+      ColumnReader reader =
+          new ColumnReadStoreImpl(store, new IgnoringConverter(), only, meta.getCreatedBy())
+              .getColumnReader(label);
+      int present = label.getMaxDefinitionLevel();
+      double[] values = new double[rows];
+      boolean[] nulls = new boolean[rows];
+      for (int row = 0; row < rows; row++) {
+        if (reader.getCurrentDefinitionLevel() == present) {
+          values[row] =
+              switch (label.getPrimitiveType().getPrimitiveTypeName()) {
+                case INT32 -> reader.getInteger();
+                case INT64 -> (double) reader.getLong();
+                case FLOAT -> reader.getFloat();
+                default -> reader.getDouble();
+              };
+        } else {
+          nulls[row] = true;
+        }
+        reader.consume();
+      }
+      return new Labels(values, nulls);
+    }
+  }
+
+  /** The label is read with getters; nothing is materialised through converters. */
+  private static final class IgnoringConverter extends GroupConverter {
+    @Override
+    public Converter getConverter(int fieldIndex) {
+      return new PrimitiveConverter() {};
+    }
+
+    @Override
+    public void start() {}
+
+    @Override
+    public void end() {}
+  }
+
+  /** Assembles rows from the logits pages of consecutive row groups of one file. */
+  private static final class Rows {
+    private final ColumnLayout layout;
+    private final PageRowSink sink;
+    private final boolean doubles;
+    private final int maxDefinition;
+    private final int emptyList;
+    private final int repetitionWidth;
+    private final int definitionWidth;
+
+    private int[] repetition = new int[0];
+    private int[] definition = new int[0];
+    private int[] ids = new int[0];
+    private float[] floatValues = new float[0];
+    private double[] doubleValues = new double[0];
+    private float[] floatDictionary;
+    private double[] doubleDictionary;
+
+    // The row being assembled; it may continue on the next page.
+    private float[] floatRow = new float[0];
+    private double[] doubleRow = new double[0];
+    private float[] floatExact = new float[0];
+    private double[] doubleExact = new double[0];
+    private int rowLength;
+    private boolean rowNull;
+    private int row;
+
+    Rows(ColumnLayout layout, PageRowSink sink) {
+      this.layout = layout;
+      this.sink = sink;
+      this.doubles = layout.doubleLogits;
+      this.maxDefinition = layout.maxDefinition();
+      this.emptyList = layout.slotLevel - 1;
+      this.repetitionWidth = BytesUtils.getWidthFromMaxInt(layout.logits.getMaxRepetitionLevel());
+      this.definitionWidth = BytesUtils.getWidthFromMaxInt(maxDefinition);
+    }
+
+    void readGroup(PageReader pages, Labels labels, int rows) throws IOException {
+      DictionaryPage dictionary = pages.readDictionaryPage();
+      floatDictionary = null;
+      doubleDictionary = null;
+      if (dictionary != null) {
+        readDictionary(dictionary);
+      }
+      row = -1;
+      DataPage page;
+      while ((page = pages.readPage()) != null) {
+        int entries = page.getValueCount();
+        if (page instanceof DataPageV1 v1) {
+          readV1(v1, entries);
+        } else {
+          readV2((DataPageV2) page, entries);
+        }
+        assemble(entries, labels, rows);
+      }
+      if (row >= 0) {
+        emit(labels);
+      }
+      if (row + 1 != rows) {
+        throw new IOException("logits hold " + (row + 1) + " rows, the row group " + rows);
+      }
+    }
+
+    private void readDictionary(DictionaryPage page) throws IOException {
+      if (page.getEncoding() != Encoding.PLAIN && page.getEncoding() != Encoding.PLAIN_DICTIONARY) {
+        throw new IOException("dictionary page encoding " + page.getEncoding());
+      }
+      byte[] bytes = page.getBytes().toByteArray();
+      int size = page.getDictionarySize();
+      ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      if (doubles) {
+        doubleDictionary = new double[size];
+        in.asDoubleBuffer().get(doubleDictionary);
+      } else {
+        floatDictionary = new float[size];
+        in.asFloatBuffer().get(floatDictionary);
+      }
+    }
+
+    private void reserve(int entries) {
+      if (repetition.length < entries + 8) {
+        repetition = new int[entries + 8];
+        definition = new int[entries + 8];
+        ids = new int[entries + 8];
+        if (doubles) {
+          doubleValues = new double[entries];
+        } else {
+          floatValues = new float[entries];
+        }
+      }
+    }
+
+    private void readV1(DataPageV1 page, int entries) throws IOException {
+      if (page.getRlEncoding() != Encoding.RLE || page.getDlEncoding() != Encoding.RLE) {
+        throw new IOException(
+            "level encodings " + page.getRlEncoding() + "/" + page.getDlEncoding());
+      }
+      reserve(entries);
+      byte[] bytes = page.getBytes().toByteArray();
+      int at = 0;
+      int length = intLittleEndian(bytes, at);
+      at += 4;
+      HybridDecoder.decode(bytes, at, at + length, repetitionWidth, repetition, entries);
+      at += length;
+      length = intLittleEndian(bytes, at);
+      at += 4;
+      HybridDecoder.decode(bytes, at, at + length, definitionWidth, definition, entries);
+      at += length;
+      readValues(page.getValueEncoding(), bytes, at, bytes.length, present(entries));
+    }
+
+    private void readV2(DataPageV2 page, int entries) throws IOException {
+      reserve(entries);
+      byte[] levels = page.getRepetitionLevels().toByteArray();
+      HybridDecoder.decode(levels, 0, levels.length, repetitionWidth, repetition, entries);
+      levels = page.getDefinitionLevels().toByteArray();
+      HybridDecoder.decode(levels, 0, levels.length, definitionWidth, definition, entries);
+      byte[] data = page.getData().toByteArray();
+      readValues(page.getDataEncoding(), data, 0, data.length, present(entries));
+    }
+
+    private int present(int entries) {
+      int count = 0;
+      for (int i = 0; i < entries; i++) {
+        if (definition[i] == maxDefinition) {
+          count++;
+        }
+      }
+      return count;
+    }
+
+    private void readValues(Encoding encoding, byte[] bytes, int from, int to, int count)
+        throws IOException {
+      switch (encoding) {
+        case PLAIN -> {
+          long need = (long) count * (doubles ? 8 : 4);
+          if (need > to - from) {
+            throw new IOException("page holds fewer values than its levels say");
+          }
+          ByteBuffer in = ByteBuffer.wrap(bytes, from, to - from).order(ByteOrder.LITTLE_ENDIAN);
+          if (doubles) {
+            in.asDoubleBuffer().get(doubleValues, 0, count);
+          } else {
+            in.asFloatBuffer().get(floatValues, 0, count);
+          }
+        }
+        case PLAIN_DICTIONARY, RLE_DICTIONARY -> {
+          if (floatDictionary == null && doubleDictionary == null) {
+            throw new IOException("dictionary-encoded page without a dictionary page");
+          }
+          if (count > 0) {
+            int width = bytes[from] & 0xFF;
+            HybridDecoder.decode(bytes, from + 1, to, width, ids, count);
+          }
+          if (doubles) {
+            for (int i = 0; i < count; i++) {
+              doubleValues[i] = doubleDictionary[ids[i]];
+            }
+          } else {
+            for (int i = 0; i < count; i++) {
+              floatValues[i] = floatDictionary[ids[i]];
+            }
+          }
+        }
+        case BYTE_STREAM_SPLIT -> byteStreamSplit(bytes, from, to, count);
+        default -> throw new IOException("logits encoding " + encoding);
+      }
+    }
+
+    /** Byte k of value i is at {@code from + k·count + i}. */
+    private void byteStreamSplit(byte[] bytes, int from, int to, int count) throws IOException {
+      int width = doubles ? 8 : 4;
+      if ((long) count * width > to - from) {
+        throw new IOException("page holds fewer values than its levels say");
+      }
+      for (int i = 0; i < count; i++) {
+        long bits = 0;
+        for (int k = 0; k < width; k++) {
+          bits |= (bytes[from + k * count + i] & 0xFFL) << (8 * k);
+        }
+        if (doubles) {
+          doubleValues[i] = Double.longBitsToDouble(bits);
+        } else {
+          floatValues[i] = Float.intBitsToFloat((int) bits);
+        }
+      }
+    }
+
+    /** Splits a decoded page into rows; a row may have begun on an earlier page. */
+    private void assemble(int entries, Labels labels, int rows) throws IOException {
+      int value = 0;
+      int entry = 0;
+      while (entry < entries) {
+        if (repetition[entry] == 0) {
+          if (row >= 0) {
+            emit(labels);
+          }
+          row++;
+          if (row >= rows) {
+            throw new IOException("logits hold more rows than the row group");
+          }
+          rowLength = 0;
+          rowNull = false;
+        } else if (row < 0) {
+          throw new IOException("the first page starts inside a row");
+        }
+        int end = entry + 1;
+        while (end < entries && repetition[end] != 0) {
+          end++;
+        }
+        int values = 0;
+        for (int i = entry; i < end; i++) {
+          int level = definition[i];
+          if (level == maxDefinition) {
+            values++;
+          } else if (level != emptyList) {
+            // A null element (slot ≤ level < max) or a null list (level < slot − 1).
+            rowNull = true;
+          }
+        }
+        append(value, values);
+        value += values;
+        entry = end;
+      }
+    }
+
+    private void append(int from, int count) {
+      if (count == 0) {
+        return;
+      }
+      int length = rowLength + count;
+      if (doubles) {
+        if (doubleRow.length < length) {
+          doubleRow = java.util.Arrays.copyOf(doubleRow, length);
+        }
+        System.arraycopy(doubleValues, from, doubleRow, rowLength, count);
+      } else {
+        if (floatRow.length < length) {
+          floatRow = java.util.Arrays.copyOf(floatRow, length);
+        }
+        System.arraycopy(floatValues, from, floatRow, rowLength, count);
+      }
+      rowLength = length;
+    }
+
+    private void emit(Labels labels) {
+      if (rowNull || labels.nulls()[row]) {
+        sink.nullRow();
+      } else if (doubles) {
+        sink.row(exactDoubles(), labels.values()[row]);
+      } else {
+        sink.row(exactFloats(), labels.values()[row]);
+      }
+    }
+
+    private float[] exactFloats() {
+      if (floatRow.length == rowLength) {
+        return floatRow;
+      }
+      if (floatExact.length != rowLength) {
+        floatExact = new float[rowLength];
+      }
+      System.arraycopy(floatRow, 0, floatExact, 0, rowLength);
+      return floatExact;
+    }
+
+    private double[] exactDoubles() {
+      if (doubleRow.length == rowLength) {
+        return doubleRow;
+      }
+      if (doubleExact.length != rowLength) {
+        doubleExact = new double[rowLength];
+      }
+      System.arraycopy(doubleRow, 0, doubleExact, 0, rowLength);
+      return doubleExact;
+    }
+  }
+
+  private static int intLittleEndian(byte[] bytes, int at) throws IOException {
+    if (at + 4 > bytes.length) {
+      throw new IOException("truncated level length");
+    }
+    return (bytes[at] & 0xFF)
+        | (bytes[at + 1] & 0xFF) << 8
+        | (bytes[at + 2] & 0xFF) << 16
+        | (bytes[at + 3] & 0xFF) << 24;
+  }
+}

@@ -1,0 +1,115 @@
+package dev.xent.job;
+
+import static dev.xent.job.JobTestSupport.spark;
+import static dev.xent.job.JobTestSupport.writeParquet;
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.xent.kernel.LossStats;
+import dev.xent.kernel.LossStatsAccumulator;
+import dev.xent.spark.RowScorer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link ColumnarPairs}: Parquet scans are reduced batch by batch, with the same {@link LossStats}
+ * as the row-by-row reduction over the same selection; plans it cannot read give null.
+ */
+class ColumnarPairsTest {
+  @TempDir Path tmp;
+
+  private static LossStats rowByRow(Dataset<Row> pairs) {
+    DataType logits = pairs.schema().apply(0).dataType();
+    DataType label = pairs.schema().apply(1).dataType();
+    return EvaluateJob.reducePartitions(
+            pairs, new EvaluateJob.ScoredPairs(new RowScorer(logits, label, false), logits, label))
+        .result();
+  }
+
+  private static LossStats columnar(Dataset<Row> pairs) {
+    DataType logits = pairs.schema().apply(0).dataType();
+    DataType label = pairs.schema().apply(1).dataType();
+    LossStatsAccumulator result =
+        ColumnarPairs.reduce(pairs, new RowScorer(logits, label, false), label);
+    assertThat(result).as("the columnar path was taken").isNotNull();
+    return result.result();
+  }
+
+  @Test
+  void batchesGiveTheSameStatsAsRowsForEveryLabelTypeAndNullKind() {
+    for (DataType labelType :
+        List.of(
+            DataTypes.IntegerType,
+            DataTypes.LongType,
+            DataTypes.ShortType,
+            DataTypes.DoubleType,
+            DataTypes.FloatType,
+            DataTypes.createDecimalType(6, 1))) {
+      StructType schema =
+          new StructType()
+              // The label first: the scan's column order differs from the selection's.
+              .add("label", labelType)
+              .add("logits", DataTypes.createArrayType(DataTypes.FloatType, true));
+      SplittableRandom random = new SplittableRandom(labelType.hashCode());
+      List<Row> rows = new ArrayList<>();
+      for (int i = 0; i < 9000; i++) {
+        int width = random.nextInt(12);
+        Float[] z = new Float[width];
+        for (int j = 0; j < width; j++) {
+          z[j] = random.nextInt(97) == 0 ? null : (float) random.nextGaussian() * 3;
+        }
+        Object label = i % 89 == 0 ? null : label(labelType, random.nextInt(14) - 1, random);
+        rows.add(RowFactory.create(label, i % 83 == 0 ? null : z));
+      }
+      Path dir = tmp.resolve(labelType.typeName().replaceAll("[^a-z]", ""));
+      writeParquet(rows, schema, dir);
+      Dataset<Row> pairs =
+          spark().read().parquet(dir.toString()).select(col("logits"), col("label"));
+      LossStats expected = rowByRow(pairs);
+      assertThat(columnar(pairs)).as(labelType.simpleString()).isEqualTo(expected);
+      assertThat(expected.rows()).isEqualTo(9000);
+      assertThat(expected.rowsInvalid()).isPositive();
+    }
+  }
+
+  private static Object label(DataType type, int value, SplittableRandom random) {
+    if (type.equals(DataTypes.IntegerType)) {
+      return value;
+    }
+    if (type.equals(DataTypes.LongType)) {
+      return (long) value;
+    }
+    if (type.equals(DataTypes.ShortType)) {
+      return (short) value;
+    }
+    // Fractional labels: sometimes not an integer at all.
+    double v = random.nextInt(10) == 0 ? value + 0.5 : value;
+    if (type.equals(DataTypes.DoubleType)) {
+      return v;
+    }
+    if (type.equals(DataTypes.FloatType)) {
+      return (float) v;
+    }
+    return new java.math.BigDecimal(v).setScale(1);
+  }
+
+  @Test
+  void jsonScansAreNotColumnar() {
+    Path json = tmp.resolve("rows.json");
+    spark().sql("SELECT array(1.0D, 2.0D) AS logits, 1 AS label").write().json(json.toString());
+    Dataset<Row> pairs = spark().read().json(json.toString()).select(col("logits"), col("label"));
+    DataType logits = pairs.schema().apply(0).dataType();
+    DataType label = pairs.schema().apply(1).dataType();
+    assertThat(ColumnarPairs.reduce(pairs, new RowScorer(logits, label, false), label)).isNull();
+  }
+}
