@@ -55,6 +55,11 @@ public final class EvaluateJob {
     checkOutputs(hadoop, config);
 
     long start = System.nanoTime();
+    PagePath.Choice reader = PagePath.early(spark, hadoop, config);
+    if (reader.plan() != null) {
+      LossStatsAccumulator total = PagePath.reduce(spark, hadoop, config, reader.plan());
+      return finish(spark, config, hadoop, total, reader, start);
+    }
     Dataset<Row> input =
         spark
             .read()
@@ -84,7 +89,10 @@ public final class EvaluateJob {
     }
     String previousBatchSize = sizeBatchesForRowWidth(spark, hadoop, config, schema);
     try {
-      return score(spark, config, hadoop, input, schema, passThrough, start);
+      if (config.reader() == EvaluateConfig.Reader.PAGE) {
+        throw new XentUsageException("Cannot evaluate with --reader page: " + reader.reason());
+      }
+      return score(spark, config, hadoop, input, schema, passThrough, reader, start);
     } finally {
       restore(spark, previousBatchSize);
     }
@@ -97,13 +105,11 @@ public final class EvaluateJob {
       Dataset<Row> input,
       StructType schema,
       List<String> passThrough,
+      PagePath.Choice reader,
       long start) {
     List<String> scoreColumns = scoreColumns(config);
-    PagePath.Choice reader = PagePath.choose(spark, hadoop, config, schema, input);
     LossStatsAccumulator total;
-    if (reader.plan() != null) {
-      total = PagePath.reduce(spark, hadoop, config, reader.plan());
-    } else if (config.perRow() != null) {
+    if (config.perRow() != null) {
       Column score =
           call_function(
               XentFunctions.XENT_SCORE,
@@ -153,6 +159,17 @@ public final class EvaluateJob {
         total = reducePartitions(pairs, new ScoredPairs(scorer, logitsType, targetType));
       }
     }
+    return finish(spark, config, hadoop, total, reader, start);
+  }
+
+  /** The metrics of a finished run, written to {@code --output} when given. */
+  private static Metrics finish(
+      SparkSession spark,
+      EvaluateConfig config,
+      Configuration hadoop,
+      LossStatsAccumulator total,
+      PagePath.Choice reader,
+      long start) {
     double elapsed = (System.nanoTime() - start) / 1e9;
 
     Metrics metrics =

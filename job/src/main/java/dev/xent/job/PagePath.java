@@ -1,5 +1,6 @@
 package dev.xent.job;
 
+import dev.xent.job.EvaluateConfig.Reader;
 import dev.xent.job.page.PagePlan;
 import dev.xent.job.page.PageRowReader;
 import dev.xent.job.page.PageRowSink;
@@ -9,81 +10,67 @@ import dev.xent.kernel.Reason;
 import dev.xent.kernel.Scored;
 import dev.xent.kernel.Scoring;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.ByteType;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DoubleType;
-import org.apache.spark.sql.types.FloatType;
-import org.apache.spark.sql.types.IntegerType;
-import org.apache.spark.sql.types.LongType;
-import org.apache.spark.sql.types.ShortType;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * The page reader path of {@code evaluate}: decides whether the input can be read page by page
- * ({@code --reader auto|page|spark}) and, when it can, reduces the planned row groups inside Spark
- * tasks to one {@link LossStatsAccumulator} each, merged at the driver like the Spark path's. Every
- * row is scored by the same {@link Scoring} call as the Spark path, so both give the same bits.
+ * The page reader path of {@code evaluate}: decides from the files' footers whether the input can
+ * be read page by page ({@code --reader auto|page|spark}) and, when it can, reduces the planned row
+ * groups inside Spark tasks to one {@link LossStatsAccumulator} each, merged at the driver like the
+ * Spark path's. Every row is scored by the same {@link Scoring} call as the Spark path, so both
+ * give the same bits.
  */
 final class PagePath {
   private PagePath() {}
 
   /** Which reader runs and why; {@code plan} is null for the Spark reader. */
-  record Choice(EvaluateConfig.Reader reader, String reason, PagePlan plan) {
+  record Choice(Reader reader, String reason, PagePlan plan) {
     static Choice spark(String reason) {
-      return new Choice(EvaluateConfig.Reader.SPARK, reason, null);
+      return new Choice(Reader.SPARK, reason, null);
     }
   }
 
   /** Spark's split size: the page path groups row groups into tasks of about this many bytes. */
   private static final String MAX_PARTITION_BYTES = "spark.sql.files.maxPartitionBytes";
 
-  static Choice choose(
-      SparkSession spark,
-      Configuration hadoop,
-      EvaluateConfig config,
-      StructType schema,
-      Dataset<Row> input) {
-    if (config.reader() == EvaluateConfig.Reader.SPARK) {
-      return Choice.spark("--reader spark");
+  /**
+   * Decides before Spark reads anything: plans from the files' own footers, so a page-reader run
+   * skips Spark's schema inference and file listing. Never fails for input it cannot read; the
+   * Spark path then validates the schema and reports the first problem.
+   */
+  static Choice early(SparkSession spark, Configuration hadoop, EvaluateConfig config) {
+    String reason = requestReason(config);
+    if (reason != null) {
+      return Choice.spark(reason);
     }
-    String unsupported = unsupportedRequest(config, schema);
-    PagePlan plan = null;
-    if (unsupported == null) {
-      try {
-        plan =
-            PagePlan.plan(
-                hadoop,
-                Arrays.asList(input.inputFiles()),
-                config.logitsColumn(),
-                config.labelColumn(),
-                maxTaskBytes(spark));
-      } catch (IOException e) {
-        throw new UncheckedIOException("Cannot evaluate: reading Parquet footers failed", e);
+    PagePlan plan;
+    try {
+      List<String> files = listFiles(hadoop, config.input());
+      if (files.isEmpty()) {
+        return Choice.spark("no input files at '" + config.input() + "'");
       }
-      unsupported = plan.unsupportedReason().orElse(null);
+      plan =
+          PagePlan.plan(
+              hadoop, files, config.logitsColumn(), config.labelColumn(), maxTaskBytes(spark));
+    } catch (IOException | RuntimeException e) {
+      return Choice.spark("the Parquet footers could not be read (" + e.getMessage() + ")");
     }
-    if (unsupported == null) {
-      return new Choice(EvaluateConfig.Reader.PAGE, null, plan);
-    }
-    if (config.reader() == EvaluateConfig.Reader.PAGE) {
-      throw new XentUsageException("Cannot evaluate with --reader page: " + unsupported);
-    }
-    return Choice.spark(unsupported);
+    return plan.unsupportedReason().map(Choice::spark).orElse(new Choice(Reader.PAGE, null, plan));
   }
 
   /** Why this request needs Spark's reader whatever the files hold, or null. */
-  private static String unsupportedRequest(EvaluateConfig config, StructType schema) {
+  private static String requestReason(EvaluateConfig config) {
+    if (config.reader() == Reader.SPARK) {
+      return "--reader spark";
+    }
     if (config.perRow() != null) {
       return "--per-row output is written through Spark";
     }
@@ -93,26 +80,43 @@ final class PagePath {
     if (config.loss() != EvaluateConfig.Loss.SOFTMAX || config.labelColumn() == null) {
       return "only sparse softmax (--label) is read page by page";
     }
-    DataType logits = schema.apply(config.logitsColumn()).dataType();
-    if (!(logits instanceof ArrayType array)
-        || !(array.elementType() instanceof FloatType
-            || array.elementType() instanceof DoubleType)) {
-      return "logits column '"
-          + config.logitsColumn()
-          + "' is "
-          + logits.simpleString()
-          + ", not array<float|double>";
-    }
-    DataType label = schema.apply(config.labelColumn()).dataType();
-    if (!(label instanceof ByteType
-        || label instanceof ShortType
-        || label instanceof IntegerType
-        || label instanceof LongType
-        || label instanceof FloatType
-        || label instanceof DoubleType)) {
-      return "label column '" + config.labelColumn() + "' is " + label.simpleString();
-    }
     return null;
+  }
+
+  /**
+   * The data files under {@code input} (a file, a directory or a glob), skipping the names Spark
+   * skips: {@code _*} (except partition directories {@code _k=v}), {@code .*} and {@code
+   * *._COPYING_}.
+   */
+  static List<String> listFiles(Configuration hadoop, String input) throws IOException {
+    Path path = new Path(input);
+    FileSystem fs = path.getFileSystem(hadoop);
+    FileStatus[] matches = fs.globStatus(path);
+    List<String> files = new ArrayList<>();
+    if (matches != null) {
+      for (FileStatus match : matches) {
+        collect(fs, match, files);
+      }
+    }
+    return files;
+  }
+
+  private static void collect(FileSystem fs, FileStatus status, List<String> files)
+      throws IOException {
+    if (!status.isDirectory()) {
+      files.add(status.getPath().toString());
+      return;
+    }
+    for (FileStatus child : fs.listStatus(status.getPath())) {
+      String name = child.getPath().getName();
+      boolean hidden =
+          (name.startsWith("_") && !name.contains("="))
+              || name.startsWith(".")
+              || name.endsWith("._COPYING_");
+      if (!hidden) {
+        collect(fs, child, files);
+      }
+    }
   }
 
   private static long maxTaskBytes(SparkSession spark) {

@@ -154,6 +154,16 @@ class ReaderChoiceTest {
   }
 
   @Test
+  void hiddenFilesAreSkippedAsSparkSkipsThem() throws IOException {
+    Path mixed = JobTestSupport.writeMixedReasons(tmp.resolve("mixed"));
+    Files.writeString(mixed.resolve("_notes.txt"), "not parquet");
+    Files.writeString(mixed.resolve(".draft.parquet"), "not parquet");
+    JsonNode page = run(mixed, "page");
+    assertThat(page.get("rows").asLong()).isEqualTo(11);
+    assertSameMetrics(page, run(mixed, "spark"));
+  }
+
+  @Test
   void aDecimalLabelIsReadBySpark() {
     Path input = tmp.resolve("decimal");
     spark()
@@ -163,6 +173,6 @@ class ReaderChoiceTest {
     JsonNode auto = run(input, "auto");
     assertThat(auto.get("reader").asText()).isEqualTo("spark");
     assertThat(auto.get("reader_reason").asText())
-        .isEqualTo("label column 'label' is decimal(5,0)");
+        .startsWith("label column 'label' is required int32 label (DECIMAL(5,0)) in part-");
   }
 }
