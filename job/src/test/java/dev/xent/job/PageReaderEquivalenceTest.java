@@ -133,8 +133,10 @@ class PageReaderEquivalenceTest {
         MessageTypeParser.parseMessageType(
             "message m { optional group logits (LIST) { repeated group list {"
                 + " optional float element; } } optional int32 label; }");
-    // Rows: widths 3, 10, empty, null list, 7 with a null element, 6. Entries per page: 8, 9, 11.
-    int[][] pages = {{0, 8}, {8, 17}, {17, 28}};
+    // Rows: widths 3, 10, empty, null list, 7 with a null element, 6. Entries per page: 8, 5, 15
+    // (the first two pages hold only values, so they take the reader's fast path, the second
+    // entirely inside row 1).
+    int[][] pages = {{0, 8}, {8, 13}, {13, 28}};
     List<int[]> levels = new ArrayList<>(); // {repetition, definition}
     List<Float> values = new ArrayList<>();
     int[] widths = {3, 10, 0, -1, 7, 6};

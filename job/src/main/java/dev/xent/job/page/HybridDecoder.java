@@ -68,4 +68,99 @@ final class HybridDecoder {
     }
     return at;
   }
+
+  /**
+   * Whether {@code count} values of the hybrid encoding are all {@code value} in RLE runs (how
+   * writers store "every entry present"). A bit-packed run answers false without decoding; the
+   * caller then decodes the levels.
+   */
+  static boolean isOneValue(byte[] in, int position, int limit, int bitWidth, int count, int value)
+      throws IOException {
+    if (bitWidth == 0) {
+      return value == 0;
+    }
+    int byteWidth = (bitWidth + 7) / 8;
+    int covered = 0;
+    int at = position;
+    while (covered < count) {
+      int header = 0;
+      int shift = 0;
+      int b;
+      do {
+        if (at >= limit) {
+          throw new IOException("truncated RLE/bit-packed run");
+        }
+        b = in[at++] & 0xFF;
+        header |= (b & 0x7F) << shift;
+        shift += 7;
+      } while ((b & 0x80) != 0);
+      if ((header & 1) != 0 || at + byteWidth > limit) {
+        return false;
+      }
+      int runValue = 0;
+      for (int i = 0; i < byteWidth; i++) {
+        runValue |= (in[at + i] & 0xFF) << (8 * i);
+      }
+      if (runValue != value) {
+        return false;
+      }
+      at += byteWidth;
+      covered += header >>> 1;
+    }
+    return true;
+  }
+
+  /**
+   * The positions of the zeros among {@code count} one-bit values (repetition levels of a list:
+   * zero starts a row) into {@code out}; returns how many. Bit-packed bytes are scanned eight
+   * values at a time: a byte of ones (all continuations) costs one comparison.
+   */
+  static int zeroPositions(byte[] in, int position, int limit, int count, int[] out)
+      throws IOException {
+    int found = 0;
+    int index = 0;
+    int at = position;
+    while (index < count) {
+      int header = 0;
+      int shift = 0;
+      int b;
+      do {
+        if (at >= limit) {
+          throw new IOException("truncated RLE/bit-packed run");
+        }
+        b = in[at++] & 0xFF;
+        header |= (b & 0x7F) << shift;
+        shift += 7;
+      } while ((b & 0x80) != 0);
+      if ((header & 1) == 0) {
+        int run = Math.min(header >>> 1, count - index);
+        if (at >= limit) {
+          throw new IOException("truncated RLE run");
+        }
+        if ((in[at++] & 1) == 0) {
+          for (int i = 0; i < run; i++) {
+            out[found++] = index + i;
+          }
+        }
+        index += run;
+      } else {
+        int end = at + (header >>> 1);
+        if (end > limit) {
+          throw new IOException("truncated bit-packed run");
+        }
+        for (; at < end && index < count; at++, index += 8) {
+          int zeros = ~in[at] & 0xFF;
+          while (zeros != 0) {
+            int bit = Integer.numberOfTrailingZeros(zeros);
+            if (index + bit < count) {
+              out[found++] = index + bit;
+            }
+            zeros &= zeros - 1;
+          }
+        }
+        at = end;
+      }
+    }
+    return found;
+  }
 }

@@ -3,9 +3,13 @@ package dev.xent.job.page;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
@@ -109,9 +113,13 @@ public final class PageRowReader {
     public void end() {}
   }
 
-  /** Assembles rows from the logits pages of consecutive row groups of one file. */
+  /**
+   * Assembles rows from the logits pages of consecutive row groups of one file. A page whose
+   * definition levels are one run of "present" (no nulls, no empty lists: the common case) takes a
+   * fast path: row starts come straight from the repetition levels' bits and each row is copied
+   * once, from the page into the array the sink gets.
+   */
   private static final class Rows {
-    private final ColumnLayout layout;
     private final PageRowSink sink;
     private final boolean doubles;
     private final int maxDefinition;
@@ -121,11 +129,19 @@ public final class PageRowReader {
 
     private int[] repetition = new int[0];
     private int[] definition = new int[0];
+    private int[] starts = new int[0];
     private int[] ids = new int[0];
     private float[] floatValues = new float[0];
     private double[] doubleValues = new double[0];
     private float[] floatDictionary;
     private double[] doubleDictionary;
+    private byte[] copy = new byte[0];
+
+    // The page's values, in order of the present entries.
+    private FloatBuffer floatSource;
+    private DoubleBuffer doubleSource;
+    private boolean allPresent;
+    private int startCount;
 
     // The row being assembled; it may continue on the next page.
     private float[] floatRow = new float[0];
@@ -134,10 +150,10 @@ public final class PageRowReader {
     private double[] doubleExact = new double[0];
     private int rowLength;
     private boolean rowNull;
+    private boolean pending;
     private int row;
 
     Rows(ColumnLayout layout, PageRowSink sink) {
-      this.layout = layout;
       this.sink = sink;
       this.doubles = layout.doubleLogits;
       this.maxDefinition = layout.maxDefinition();
@@ -154,6 +170,7 @@ public final class PageRowReader {
         readDictionary(dictionary);
       }
       row = -1;
+      pending = false;
       DataPage page;
       while ((page = pages.readPage()) != null) {
         int entries = page.getValueCount();
@@ -162,9 +179,13 @@ public final class PageRowReader {
         } else {
           readV2((DataPageV2) page, entries);
         }
-        assemble(entries, labels, rows);
+        if (allPresent) {
+          assemblePresent(entries, labels, rows);
+        } else {
+          assemble(entries, labels, rows);
+        }
       }
-      if (row >= 0) {
+      if (pending) {
         emit(labels);
       }
       if (row + 1 != rows) {
@@ -192,13 +213,23 @@ public final class PageRowReader {
       if (repetition.length < entries + 8) {
         repetition = new int[entries + 8];
         definition = new int[entries + 8];
+        starts = new int[entries + 8];
         ids = new int[entries + 8];
-        if (doubles) {
-          doubleValues = new double[entries];
-        } else {
-          floatValues = new float[entries];
-        }
       }
+    }
+
+    /** The bytes of a page part: its backing array where it has one, else a reused copy. */
+    private ByteBuffer bytes(BytesInput input) throws IOException {
+      ByteBuffer buffer = input.toByteBuffer();
+      if (buffer.hasArray()) {
+        return buffer;
+      }
+      int size = buffer.remaining();
+      if (copy.length < size) {
+        copy = new byte[size];
+      }
+      buffer.get(copy, 0, size);
+      return ByteBuffer.wrap(copy, 0, size);
     }
 
     private void readV1(DataPageV1 page, int entries) throws IOException {
@@ -207,30 +238,77 @@ public final class PageRowReader {
             "level encodings " + page.getRlEncoding() + "/" + page.getDlEncoding());
       }
       reserve(entries);
-      byte[] bytes = page.getBytes().toByteArray();
-      int at = 0;
-      int length = intLittleEndian(bytes, at);
-      at += 4;
-      HybridDecoder.decode(bytes, at, at + length, repetitionWidth, repetition, entries);
-      at += length;
-      length = intLittleEndian(bytes, at);
-      at += 4;
-      HybridDecoder.decode(bytes, at, at + length, definitionWidth, definition, entries);
-      at += length;
-      readValues(page.getValueEncoding(), bytes, at, bytes.length, present(entries));
+      ByteBuffer buffer = bytes(page.getBytes());
+      byte[] bytes = buffer.array();
+      int at = buffer.arrayOffset() + buffer.position();
+      int end = buffer.arrayOffset() + buffer.limit();
+      int repetitionFrom = at + 4;
+      int repetitionTo = repetitionFrom + intLittleEndian(bytes, at, end);
+      int definitionFrom = repetitionTo + 4;
+      int definitionTo = definitionFrom + intLittleEndian(bytes, repetitionTo, end);
+      if (definitionTo > end) {
+        throw new IOException("levels run past the page");
+      }
+      levels(bytes, repetitionFrom, repetitionTo, bytes, definitionFrom, definitionTo, entries);
+      readValues(page.getValueEncoding(), bytes, definitionTo, end, present(entries));
     }
 
     private void readV2(DataPageV2 page, int entries) throws IOException {
       reserve(entries);
-      byte[] levels = page.getRepetitionLevels().toByteArray();
-      HybridDecoder.decode(levels, 0, levels.length, repetitionWidth, repetition, entries);
-      levels = page.getDefinitionLevels().toByteArray();
-      HybridDecoder.decode(levels, 0, levels.length, definitionWidth, definition, entries);
-      byte[] data = page.getData().toByteArray();
-      readValues(page.getDataEncoding(), data, 0, data.length, present(entries));
+      byte[] repetitionBytes = page.getRepetitionLevels().toByteArray();
+      byte[] definitionBytes = page.getDefinitionLevels().toByteArray();
+      levels(
+          repetitionBytes,
+          0,
+          repetitionBytes.length,
+          definitionBytes,
+          0,
+          definitionBytes.length,
+          entries);
+      ByteBuffer data = bytes(page.getData());
+      readValues(
+          page.getDataEncoding(),
+          data.array(),
+          data.arrayOffset() + data.position(),
+          data.arrayOffset() + data.limit(),
+          present(entries));
+    }
+
+    /** Decodes a page's levels: row starts, and definition levels unless all are "present". */
+    private void levels(
+        byte[] repetitionBytes,
+        int repetitionFrom,
+        int repetitionTo,
+        byte[] definitionBytes,
+        int definitionFrom,
+        int definitionTo,
+        int entries)
+        throws IOException {
+      allPresent =
+          HybridDecoder.isOneValue(
+              definitionBytes,
+              definitionFrom,
+              definitionTo,
+              definitionWidth,
+              entries,
+              maxDefinition);
+      if (allPresent && repetitionWidth == 1) {
+        startCount =
+            HybridDecoder.zeroPositions(
+                repetitionBytes, repetitionFrom, repetitionTo, entries, starts);
+        return;
+      }
+      HybridDecoder.decode(
+          repetitionBytes, repetitionFrom, repetitionTo, repetitionWidth, repetition, entries);
+      HybridDecoder.decode(
+          definitionBytes, definitionFrom, definitionTo, definitionWidth, definition, entries);
+      allPresent = false;
     }
 
     private int present(int entries) {
+      if (allPresent) {
+        return entries;
+      }
       int count = 0;
       for (int i = 0; i < entries; i++) {
         if (definition[i] == maxDefinition) {
@@ -248,11 +326,12 @@ public final class PageRowReader {
           if (need > to - from) {
             throw new IOException("page holds fewer values than its levels say");
           }
-          ByteBuffer in = ByteBuffer.wrap(bytes, from, to - from).order(ByteOrder.LITTLE_ENDIAN);
+          ByteBuffer in = ByteBuffer.wrap(bytes, from, to - from).slice();
+          in.order(ByteOrder.LITTLE_ENDIAN);
           if (doubles) {
-            in.asDoubleBuffer().get(doubleValues, 0, count);
+            doubleSource = in.asDoubleBuffer();
           } else {
-            in.asFloatBuffer().get(floatValues, 0, count);
+            floatSource = in.asFloatBuffer();
           }
         }
         case PLAIN_DICTIONARY, RLE_DICTIONARY -> {
@@ -263,6 +342,7 @@ public final class PageRowReader {
             int width = bytes[from] & 0xFF;
             HybridDecoder.decode(bytes, from + 1, to, width, ids, count);
           }
+          reserveValues(count);
           if (doubles) {
             for (int i = 0; i < count; i++) {
               doubleValues[i] = doubleDictionary[ids[i]];
@@ -278,12 +358,27 @@ public final class PageRowReader {
       }
     }
 
+    private void reserveValues(int count) {
+      if (doubles) {
+        if (doubleValues.length < count) {
+          doubleValues = new double[count];
+        }
+        doubleSource = DoubleBuffer.wrap(doubleValues);
+      } else {
+        if (floatValues.length < count) {
+          floatValues = new float[count];
+        }
+        floatSource = FloatBuffer.wrap(floatValues);
+      }
+    }
+
     /** Byte k of value i is at {@code from + k·count + i}. */
     private void byteStreamSplit(byte[] bytes, int from, int to, int count) throws IOException {
       int width = doubles ? 8 : 4;
       if ((long) count * width > to - from) {
         throw new IOException("page holds fewer values than its levels say");
       }
+      reserveValues(count);
       for (int i = 0; i < count; i++) {
         long bits = 0;
         for (int k = 0; k < width; k++) {
@@ -297,22 +392,49 @@ public final class PageRowReader {
       }
     }
 
+    /** Starts a row; the previous one, if still open, is complete. */
+    private void startRow(Labels labels, int rows) throws IOException {
+      if (pending) {
+        emit(labels);
+      }
+      row++;
+      if (row >= rows) {
+        throw new IOException("logits hold more rows than the row group");
+      }
+      rowLength = 0;
+      rowNull = false;
+      pending = true;
+    }
+
+    /** Every entry is a value: rows are runs between row starts, values are entries. */
+    private void assemblePresent(int entries, Labels labels, int rows) throws IOException {
+      int first = startCount > 0 ? starts[0] : entries;
+      if (first > 0) {
+        if (!pending) {
+          throw new IOException("the first page starts inside a row");
+        }
+        append(0, first);
+      }
+      for (int k = 0; k < startCount; k++) {
+        startRow(labels, rows);
+        int from = starts[k];
+        if (k + 1 < startCount) {
+          // The whole row is on this page: one copy, page to the sink's array.
+          emitFromPage(from, starts[k + 1] - from, labels);
+        } else {
+          append(from, entries - from);
+        }
+      }
+    }
+
     /** Splits a decoded page into rows; a row may have begun on an earlier page. */
     private void assemble(int entries, Labels labels, int rows) throws IOException {
       int value = 0;
       int entry = 0;
       while (entry < entries) {
         if (repetition[entry] == 0) {
-          if (row >= 0) {
-            emit(labels);
-          }
-          row++;
-          if (row >= rows) {
-            throw new IOException("logits hold more rows than the row group");
-          }
-          rowLength = 0;
-          rowNull = false;
-        } else if (row < 0) {
+          startRow(labels, rows);
+        } else if (!pending) {
           throw new IOException("the first page starts inside a row");
         }
         int end = entry + 1;
@@ -342,19 +464,39 @@ public final class PageRowReader {
       int length = rowLength + count;
       if (doubles) {
         if (doubleRow.length < length) {
-          doubleRow = java.util.Arrays.copyOf(doubleRow, length);
+          doubleRow = Arrays.copyOf(doubleRow, length);
         }
-        System.arraycopy(doubleValues, from, doubleRow, rowLength, count);
+        doubleSource.get(from, doubleRow, rowLength, count);
       } else {
         if (floatRow.length < length) {
-          floatRow = java.util.Arrays.copyOf(floatRow, length);
+          floatRow = Arrays.copyOf(floatRow, length);
         }
-        System.arraycopy(floatValues, from, floatRow, rowLength, count);
+        floatSource.get(from, floatRow, rowLength, count);
       }
       rowLength = length;
     }
 
+    private void emitFromPage(int from, int length, Labels labels) {
+      pending = false;
+      if (labels.nulls()[row]) {
+        sink.nullRow();
+      } else if (doubles) {
+        if (doubleExact.length != length) {
+          doubleExact = new double[length];
+        }
+        doubleSource.get(from, doubleExact, 0, length);
+        sink.row(doubleExact, labels.values()[row]);
+      } else {
+        if (floatExact.length != length) {
+          floatExact = new float[length];
+        }
+        floatSource.get(from, floatExact, 0, length);
+        sink.row(floatExact, labels.values()[row]);
+      }
+    }
+
     private void emit(Labels labels) {
+      pending = false;
       if (rowNull || labels.nulls()[row]) {
         sink.nullRow();
       } else if (doubles) {
@@ -387,8 +529,8 @@ public final class PageRowReader {
     }
   }
 
-  private static int intLittleEndian(byte[] bytes, int at) throws IOException {
-    if (at + 4 > bytes.length) {
+  private static int intLittleEndian(byte[] bytes, int at, int end) throws IOException {
+    if (at + 4 > end) {
       throw new IOException("truncated level length");
     }
     return (bytes[at] & 0xFF)
