@@ -56,19 +56,14 @@ final class ExpBlocks {
     double k = shifted - SHIFT;
     double r = Math.fma(k, -LN2_HI, x);
     r = Math.fma(k, -LN2_LO, r);
-    double p = Math.fma(C13, r, C12);
-    p = Math.fma(p, r, C11);
-    p = Math.fma(p, r, C10);
-    p = Math.fma(p, r, C9);
-    p = Math.fma(p, r, C8);
-    p = Math.fma(p, r, C7);
-    p = Math.fma(p, r, C6);
-    p = Math.fma(p, r, C5);
-    p = Math.fma(p, r, C4);
-    p = Math.fma(p, r, C3);
-    p = Math.fma(p, r, C2);
-    p = Math.fma(p, r, 1.0);
-    p = Math.fma(p, r, 1.0);
+    // Estrin's scheme: the same polynomial in four dependent steps instead of Horner's thirteen.
+    double r2 = r * r;
+    double r4 = r2 * r2;
+    double q0 = Math.fma(r2, Math.fma(r, C3, C2), r + 1.0);
+    double q1 = Math.fma(r2, Math.fma(r, C7, C6), Math.fma(r, C5, C4));
+    double q2 = Math.fma(r2, Math.fma(r, C11, C10), Math.fma(r, C9, C8));
+    double q3 = Math.fma(r, C13, C12);
+    double p = Math.fma(r4 * r4, Math.fma(r4, q3, q2), Math.fma(r4, q1, q0));
     // 2^k from the low mantissa bits of the shifted value, which hold k (two's complement), plus
     // the exponent bias; the bits above are shifted out. For x ≥ −708, k ≥ −1021 keeps the scale
     // and the product normal, so the product is exact.

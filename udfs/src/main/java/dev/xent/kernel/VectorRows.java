@@ -150,9 +150,12 @@ final class VectorRows {
     return j;
   }
 
-  /** Per-thread differences of one block, padded to whole chunks. */
+  /**
+   * Per thread: one block's differences, padded with zeros to whole chunks, then {@link
+   * ExpBlocks#LANES} slots for the lane sums.
+   */
   private static final ThreadLocal<double[]> SCRATCH =
-      ThreadLocal.withInitial(() -> new double[Logits.BLOCK]);
+      ThreadLocal.withInitial(() -> new double[Logits.BLOCK + LANES]);
 
   /**
    * {@link Logits#restMass(float[], int)}: each block's differences {@code z[i] − max} are taken in
@@ -168,6 +171,9 @@ final class VectorRows {
       int n = Math.min(z.length - start, Logits.BLOCK);
       for (int i = 0; i < n; i++) {
         x[i] = z[start + i] - max;
+      }
+      for (int i = n; (i & (LANES - 1)) != 0; i++) {
+        x[i] = 0.0;
       }
       double block = sumExp(x, n, k - start);
       double next = sum + block;
@@ -188,6 +194,9 @@ final class VectorRows {
       for (int i = 0; i < n; i++) {
         x[i] = z[start + i] - max;
       }
+      for (int i = n; (i & (LANES - 1)) != 0; i++) {
+        x[i] = 0.0;
+      }
       double block = sumExp(x, n, k - start);
       double next = sum + block;
       compensation += CompensatedSum.roundingError(sum, block, next);
@@ -198,40 +207,28 @@ final class VectorRows {
 
   /**
    * {@link ExpBlocks#scalarBlockSum}'s value for the differences {@code x[0..n)} ({@code n ≤}
-   * {@link Logits#BLOCK}), leaving out index {@code skip}. Everything is written out in this one
-   * method: a call the JIT declines to inline (it may, once the callee was compiled on its own)
-   * turns the vectors into objects and the operations into their slow Java fallbacks.
+   * {@link Logits#BLOCK}), leaving out index {@code skip}. {@code x} holds zeros up to the next
+   * multiple of {@link ExpBlocks#LANES} and has {@link ExpBlocks#LANES} free slots from {@link
+   * Logits#BLOCK}. Everything is written out in this one method: a call the JIT declines to inline
+   * (it may, once the callee was compiled on its own) turns the vectors into objects and the
+   * operations into their slow Java fallbacks.
    */
   static double sumExp(double[] x, int n, int skip) {
     DoubleVector sum = DoubleVector.zero(D8);
     for (int i = 0; i < n; i += LANES) {
-      DoubleVector v;
-      if (i + LANES <= n) {
-        v = DoubleVector.fromArray(D8, x, i);
-      } else {
-        // The last partial chunk: pad with 0 (masked loads are not intrinsic on JDK 17).
-        double[] padded = new double[LANES];
-        System.arraycopy(x, i, padded, 0, n - i);
-        v = DoubleVector.fromArray(D8, padded, 0);
-      }
+      DoubleVector v = DoubleVector.fromArray(D8, x, i);
       // e^v = 2^k · p(r), exactly as ExpBlocks.exp computes it lane by lane.
       DoubleVector shifted = v.fma(INV_LN2_V, SHIFT_V);
       DoubleVector k = shifted.sub(SHIFT_V);
       DoubleVector r = k.fma(MINUS_LN2_HI_V, v);
       r = k.fma(MINUS_LN2_LO_V, r);
-      DoubleVector p = r.fma(C13_V, C12_V);
-      p = p.fma(r, C11_V);
-      p = p.fma(r, C10_V);
-      p = p.fma(r, C9_V);
-      p = p.fma(r, C8_V);
-      p = p.fma(r, C7_V);
-      p = p.fma(r, C6_V);
-      p = p.fma(r, C5_V);
-      p = p.fma(r, C4_V);
-      p = p.fma(r, C3_V);
-      p = p.fma(r, C2_V);
-      p = p.fma(r, ONE_V);
-      p = p.fma(r, ONE_V);
+      DoubleVector r2 = r.mul(r);
+      DoubleVector r4 = r2.mul(r2);
+      DoubleVector q0 = r2.fma(r.fma(C3_V, C2_V), r.add(ONE_V));
+      DoubleVector q1 = r2.fma(r.fma(C7_V, C6_V), r.fma(C5_V, C4_V));
+      DoubleVector q2 = r2.fma(r.fma(C11_V, C10_V), r.fma(C9_V, C8_V));
+      DoubleVector q3 = r.fma(C13_V, C12_V);
+      DoubleVector p = r4.mul(r4).fma(r4.fma(q3, q2), r4.fma(q1, q0));
       // The low mantissa bits of the shifted value are k: its bits + 1023, shifted up, are 2^k.
       LongVector exponent = shifted.reinterpretAsLongs().add(1023L);
       DoubleVector e = p.mul(exponent.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles());
@@ -247,9 +244,10 @@ final class VectorRows {
       }
       sum = sum.add(e);
     }
-    double[] lanes = new double[LANES];
-    sum.intoArray(lanes, 0);
-    return ExpBlocks.addLanes(lanes);
+    sum.intoArray(x, Logits.BLOCK);
+    return ((x[Logits.BLOCK] + x[Logits.BLOCK + 1]) + (x[Logits.BLOCK + 2] + x[Logits.BLOCK + 3]))
+        + ((x[Logits.BLOCK + 4] + x[Logits.BLOCK + 5])
+            + (x[Logits.BLOCK + 6] + x[Logits.BLOCK + 7]));
   }
 
   /** Rare: near-subnormal results or NaN, element by element as the scalar definition does. */

@@ -73,17 +73,19 @@ class ExpBlocksTest {
       double maxDouble = max(doubles);
       long scalarFloat = bits(ExpBlocks.scalarBlockSum(floats, from, to, skip, maxFloat));
       long scalarDouble = bits(ExpBlocks.scalarBlockSum(doubles, from, to, skip, maxDouble));
-      double[] x = new double[to - from];
-      for (int i = 0; i < x.length; i++) {
+      // Zero padding after the n differences, lane sums from Logits.BLOCK: as VectorRows lays out.
+      int n = to - from;
+      double[] x = new double[Logits.BLOCK + ExpBlocks.LANES];
+      for (int i = 0; i < n; i++) {
         x[i] = floats[from + i] - maxFloat;
       }
-      assertThat(bits(VectorRows.sumExp(x, x.length, skip - from)))
+      assertThat(bits(VectorRows.sumExp(x, n, skip - from)))
           .as("float, round %d", round)
           .isEqualTo(scalarFloat);
-      for (int i = 0; i < x.length; i++) {
+      for (int i = 0; i < n; i++) {
         x[i] = doubles[from + i] - maxDouble;
       }
-      assertThat(bits(VectorRows.sumExp(x, x.length, skip - from)))
+      assertThat(bits(VectorRows.sumExp(x, n, skip - from)))
           .as("double, round %d", round)
           .isEqualTo(scalarDouble);
       checked++;
