@@ -170,7 +170,28 @@ class ClusterIT {
     JsonNode onHdfs = readHdfsJson("/out/metrics/metrics.json");
     assertThat(spark().read().parquet(hdfsUri + "/out/per-row").count()).isEqualTo(600_000);
 
-    for (JsonNode other : List.of(onCluster, onHdfs)) {
+    // The page reader from HDFS on the cluster, too (the per-row run above used Spark's reader).
+    Result pagesFromHdfs =
+        submit(
+            "evaluate",
+            "--input",
+            hdfsUri + "/data/generated",
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--reader",
+            "page",
+            "--output",
+            hdfsUri + "/out/page-metrics");
+    assertThat(pagesFromHdfs.exitCode()).as(pagesFromHdfs.err()).isZero();
+    JsonNode onHdfsPages = readHdfsJson("/out/page-metrics/metrics.json");
+    assertThat(onLocal.get("reader").asText()).isEqualTo("page");
+    assertThat(onCluster.get("reader").asText()).isEqualTo("page");
+    assertThat(onHdfs.get("reader").asText()).isEqualTo("spark");
+    assertThat(onHdfsPages.get("reader").asText()).isEqualTo("page");
+
+    for (JsonNode other : List.of(onCluster, onHdfs, onHdfsPages)) {
       // Exact aggregates: equal to the last bit whatever the deployment.
       for (String field :
           List.of(
