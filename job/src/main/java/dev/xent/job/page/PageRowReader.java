@@ -9,6 +9,9 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.HadoopReadOptions;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.bytes.ByteBufferAllocator;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -28,6 +31,7 @@ import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
 import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 
 /**
  * The executor's half of the page reader: reads a {@link PageTask}'s row groups with parquet's page
@@ -38,12 +42,19 @@ import org.apache.parquet.schema.MessageType;
 public final class PageRowReader {
   private PageRowReader() {}
 
+  private static final int READ_SLICE = 256 * 1024;
+
   /** Reads the task's row groups in order and calls the sink once per row. */
   public static void read(
       Configuration conf, PageTask task, String logitsColumn, String labelColumn, PageRowSink sink)
       throws IOException {
     Path path = new Path(task.file());
-    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
+    // Column chunks are read in slices below G1's humongous-object size (half a region), so that
+    // reading does not start a concurrent GC cycle per slice.
+    ParquetReadOptions options =
+        HadoopReadOptions.builder(conf, path).withMaxAllocationInBytes(READ_SLICE).build();
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(HadoopInputFile.fromPath(path, conf), options)) {
       FileMetaData meta = reader.getFooter().getFileMetaData();
       ColumnLayout layout;
       try {
@@ -61,7 +72,7 @@ public final class PageRowReader {
           throw new IOException(where + " has " + count + " rows, more than one task can hold");
         }
         try {
-          Labels labels = Labels.read(store, layout, meta, (int) count);
+          Labels labels = new Labels(store, layout, meta);
           rows.readGroup(store.getPageReader(layout.logits), labels, (int) count);
         } catch (IOException | RuntimeException e) {
           throw new IOException("Cannot read " + where + ": " + e.getMessage(), e);
@@ -70,32 +81,44 @@ public final class PageRowReader {
     }
   }
 
-  /** A row group's labels, decoded up front (one value per row). */
-  private record Labels(double[] values, boolean[] nulls) {
-    static Labels read(PageReadStore store, ColumnLayout layout, FileMetaData meta, int rows) {
+  /**
+   * A row group's labels, read one per row as the rows are emitted (parquet's column reader covers
+   * every encoding; a label is one value per row, so its per-value calls are cheap).
+   */
+  private static final class Labels {
+    private final ColumnReader reader;
+    private final int present;
+    private final PrimitiveTypeName type;
+    private double value;
+
+    Labels(PageReadStore store, ColumnLayout layout, FileMetaData meta) {
       ColumnDescriptor label = layout.label;
       MessageType only = new MessageType("label", meta.getSchema().getType(label.getPath()[0]));
-      ColumnReader reader =
+      this.reader =
           new ColumnReadStoreImpl(store, new IgnoringConverter(), only, meta.getCreatedBy())
               .getColumnReader(label);
-      int present = label.getMaxDefinitionLevel();
-      double[] values = new double[rows];
-      boolean[] nulls = new boolean[rows];
-      for (int row = 0; row < rows; row++) {
-        if (reader.getCurrentDefinitionLevel() == present) {
-          values[row] =
-              switch (label.getPrimitiveType().getPrimitiveTypeName()) {
-                case INT32 -> reader.getInteger();
-                case INT64 -> (double) reader.getLong();
-                case FLOAT -> reader.getFloat();
-                default -> reader.getDouble();
-              };
-        } else {
-          nulls[row] = true;
-        }
-        reader.consume();
+      this.present = label.getMaxDefinitionLevel();
+      this.type = label.getPrimitiveType().getPrimitiveTypeName();
+    }
+
+    /** Moves to the next row's label; false when it is null. */
+    boolean next() {
+      boolean found = reader.getCurrentDefinitionLevel() == present;
+      if (found) {
+        value =
+            switch (type) {
+              case INT32 -> reader.getInteger();
+              case INT64 -> (double) reader.getLong();
+              case FLOAT -> reader.getFloat();
+              default -> reader.getDouble();
+            };
       }
-      return new Labels(values, nulls);
+      reader.consume();
+      return found;
+    }
+
+    double value() {
+      return value;
     }
   }
 
@@ -135,7 +158,7 @@ public final class PageRowReader {
     private double[] doubleValues = new double[0];
     private float[] floatDictionary;
     private double[] doubleDictionary;
-    private byte[] copy = new byte[0];
+    private final Scratch scratch = SCRATCH.get();
 
     // The page's values, in order of the present entries.
     private FloatBuffer floatSource;
@@ -211,25 +234,25 @@ public final class PageRowReader {
 
     private void reserve(int entries) {
       if (repetition.length < entries + 8) {
-        repetition = new int[entries + 8];
-        definition = new int[entries + 8];
-        starts = new int[entries + 8];
-        ids = new int[entries + 8];
+        scratch.levels(entries + 8);
+        repetition = scratch.repetition;
+        definition = scratch.definition;
+        starts = scratch.starts;
+        ids = scratch.ids;
       }
     }
 
-    /** The bytes of a page part: its backing array where it has one, else a reused copy. */
+    /**
+     * The bytes of a page part: its backing array where it has one, else read into a reused buffer
+     * (a decompressed page is a stream; materialising it would allocate a page-sized array per
+     * page, which G1 treats as humongous).
+     */
     private ByteBuffer bytes(BytesInput input) throws IOException {
-      ByteBuffer buffer = input.toByteBuffer();
-      if (buffer.hasArray()) {
-        return buffer;
+      ByteBuffer buffer = input.toByteBuffer(scratch, released -> {});
+      if (!buffer.hasArray()) {
+        throw new IOException("page bytes are not on the heap");
       }
-      int size = buffer.remaining();
-      if (copy.length < size) {
-        copy = new byte[size];
-      }
-      buffer.get(copy, 0, size);
-      return ByteBuffer.wrap(copy, 0, size);
+      return buffer;
     }
 
     private void readV1(DataPageV1 page, int entries) throws IOException {
@@ -478,31 +501,32 @@ public final class PageRowReader {
 
     private void emitFromPage(int from, int length, Labels labels) {
       pending = false;
-      if (labels.nulls()[row]) {
+      if (!labels.next()) {
         sink.nullRow();
       } else if (doubles) {
         if (doubleExact.length != length) {
           doubleExact = new double[length];
         }
         doubleSource.get(from, doubleExact, 0, length);
-        sink.row(doubleExact, labels.values()[row]);
+        sink.row(doubleExact, labels.value());
       } else {
         if (floatExact.length != length) {
           floatExact = new float[length];
         }
         floatSource.get(from, floatExact, 0, length);
-        sink.row(floatExact, labels.values()[row]);
+        sink.row(floatExact, labels.value());
       }
     }
 
     private void emit(Labels labels) {
       pending = false;
-      if (rowNull || labels.nulls()[row]) {
+      boolean hasLabel = labels.next();
+      if (rowNull || !hasLabel) {
         sink.nullRow();
       } else if (doubles) {
-        sink.row(exactDoubles(), labels.values()[row]);
+        sink.row(exactDoubles(), labels.value());
       } else {
-        sink.row(exactFloats(), labels.values()[row]);
+        sink.row(exactFloats(), labels.value());
       }
     }
 
@@ -528,6 +552,46 @@ public final class PageRowReader {
       return doubleExact;
     }
   }
+
+  /**
+   * Page-sized work arrays, kept per executor thread across tasks: allocating them per task (or per
+   * page) made G1 start a concurrent cycle for each, as they exceed half a heap region.
+   */
+  private static final class Scratch implements ByteBufferAllocator {
+    int[] repetition = new int[0];
+    int[] definition = new int[0];
+    int[] starts = new int[0];
+    int[] ids = new int[0];
+    private byte[] bytes = new byte[0];
+
+    void levels(int size) {
+      if (repetition.length < size) {
+        repetition = new int[size];
+        definition = new int[size];
+        starts = new int[size];
+        ids = new int[size];
+      }
+    }
+
+    /** Parquet copies page bytes into the one buffer it "allocates" here. */
+    @Override
+    public ByteBuffer allocate(int size) {
+      if (bytes.length < size) {
+        bytes = new byte[size];
+      }
+      return ByteBuffer.wrap(bytes, 0, size).slice();
+    }
+
+    @Override
+    public void release(ByteBuffer buffer) {}
+
+    @Override
+    public boolean isDirect() {
+      return false;
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private static int intLittleEndian(byte[] bytes, int at, int end) throws IOException {
     if (at + 4 > end) {
