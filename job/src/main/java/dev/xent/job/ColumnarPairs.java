@@ -54,6 +54,7 @@ final class ColumnarPairs {
     if (logitsIndex < 0 || labelIndex < 0) {
       return null;
     }
+    RowScorer withoutNullElements = scorer.withoutNullElements();
     RDD<ColumnarBatch> batches = scan.executeColumnar();
     List<LossStatsAccumulator> partitions =
         batches
@@ -65,9 +66,12 @@ final class ColumnarPairs {
                     ColumnarBatch batch = it.next();
                     ColumnVector logits = batch.column(logitsIndex);
                     ColumnVector labels = batch.column(labelIndex);
+                    // A batch whose elements hold no null skips the per-element null check.
+                    RowScorer batchScorer =
+                        elementsMayBeNull(logits) ? scorer : withoutNullElements;
                     for (int row = 0, n = batch.numRows(); row < n; row++) {
                       Scored scored =
-                          scorer.score(
+                          batchScorer.score(
                               logits.isNullAt(row) ? null : logits.getArray(row),
                               label(labels, row, labelType));
                       accumulator.add(scored.reason(), scored.loss(), scored.correct());
@@ -105,6 +109,16 @@ final class ColumnarPairs {
       } else {
         return null;
       }
+    }
+  }
+
+  /** Whether any element of the batch's arrays may be null (true when the reader cannot say). */
+  private static boolean elementsMayBeNull(ColumnVector arrays) {
+    try {
+      ColumnVector elements = arrays.getChild(0);
+      return elements == null || elements.hasNull();
+    } catch (RuntimeException e) {
+      return true;
     }
   }
 

@@ -36,6 +36,22 @@ public final class RowScorer implements Serializable {
     this.sigmoid = sigmoid;
   }
 
+  /**
+   * The same scorer for a source known to hold no null element (e.g. a columnar batch whose element
+   * vector has no nulls), which skips the per-element check.
+   */
+  public RowScorer withoutNullElements() {
+    return new RowScorer(this, false);
+  }
+
+  private RowScorer(RowScorer other, boolean logitElementsNullable) {
+    this.logitsKind = other.logitsKind;
+    this.logitElementsNullable = logitElementsNullable;
+    this.labelKind = other.labelKind;
+    this.labelType = other.labelType;
+    this.sigmoid = other.sigmoid;
+  }
+
   /** Validates and scores one row; a null value (or null element) gives {@code null_input}. */
   public Scored score(Object logitsValue, Object labelValue) {
     if (logitsValue == null || labelValue == null) {
