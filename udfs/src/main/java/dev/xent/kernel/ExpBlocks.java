@@ -76,8 +76,22 @@ final class ExpBlocks {
    * VectorRows} computes the same sums with SIMD.
    */
   static double scalarBlockSum(float[] z, int from, int to, int skip, double max) {
-    double[] lanes = new double[LANES];
-    for (int i = from; i < to; i++) {
+    // Eight independent sums in locals, so that the exps of a chunk overlap in the pipeline; a
+    // skipped term adds +0.0, which leaves a lane (never −0.0) unchanged.
+    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0, l4 = 0.0, l5 = 0.0, l6 = 0.0, l7 = 0.0;
+    int i = from;
+    for (; i + LANES <= to; i += LANES) {
+      l0 += i == skip ? 0.0 : exp(z[i] - max);
+      l1 += i + 1 == skip ? 0.0 : exp(z[i + 1] - max);
+      l2 += i + 2 == skip ? 0.0 : exp(z[i + 2] - max);
+      l3 += i + 3 == skip ? 0.0 : exp(z[i + 3] - max);
+      l4 += i + 4 == skip ? 0.0 : exp(z[i + 4] - max);
+      l5 += i + 5 == skip ? 0.0 : exp(z[i + 5] - max);
+      l6 += i + 6 == skip ? 0.0 : exp(z[i + 6] - max);
+      l7 += i + 7 == skip ? 0.0 : exp(z[i + 7] - max);
+    }
+    double[] lanes = {l0, l1, l2, l3, l4, l5, l6, l7};
+    for (; i < to; i++) {
       if (i != skip) {
         lanes[(i - from) & (LANES - 1)] += exp(z[i] - max);
       }
@@ -86,8 +100,20 @@ final class ExpBlocks {
   }
 
   static double scalarBlockSum(double[] z, int from, int to, int skip, double max) {
-    double[] lanes = new double[LANES];
-    for (int i = from; i < to; i++) {
+    double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0, l4 = 0.0, l5 = 0.0, l6 = 0.0, l7 = 0.0;
+    int i = from;
+    for (; i + LANES <= to; i += LANES) {
+      l0 += i == skip ? 0.0 : exp(z[i] - max);
+      l1 += i + 1 == skip ? 0.0 : exp(z[i + 1] - max);
+      l2 += i + 2 == skip ? 0.0 : exp(z[i + 2] - max);
+      l3 += i + 3 == skip ? 0.0 : exp(z[i + 3] - max);
+      l4 += i + 4 == skip ? 0.0 : exp(z[i + 4] - max);
+      l5 += i + 5 == skip ? 0.0 : exp(z[i + 5] - max);
+      l6 += i + 6 == skip ? 0.0 : exp(z[i + 6] - max);
+      l7 += i + 7 == skip ? 0.0 : exp(z[i + 7] - max);
+    }
+    double[] lanes = {l0, l1, l2, l3, l4, l5, l6, l7};
+    for (; i < to; i++) {
       if (i != skip) {
         lanes[(i - from) & (LANES - 1)] += exp(z[i] - max);
       }
