@@ -15,72 +15,81 @@ package dev.xent.kernel;
 final class ExpBlocks {
   private ExpBlocks() {}
 
-  /** Partial sums per block: term i of a block goes to lane {@code (i − from) mod LANES}. */
+  /** Partial sums per block (see {@link #scalarBlockSum(float[], int, int, int, double)}). */
   static final int LANES = 8;
-
-  /** Below this, e^x is near the subnormal range and comes from {@link StrictMath#exp}. */
-  static final double FAST_FLOOR = -708.0;
 
   static final double INV_LN2 = 1.4426950408889634;
   // ln 2 split so that k·LN2_HI + k·LN2_LO carries ~107 bits (Cody–Waite reduction).
   static final double LN2_HI = 0x1.62e42fefa39efp-1;
   static final double LN2_LO = 0x1.abc9e3b39803fp-56;
-  // Adding 1.5·2^52 rounds to an integer in the low mantissa bits (round to nearest even).
-  static final double SHIFT = 0x1.8p52;
+  // Adding 1.5·2^52 rounds to an integer in the low mantissa bits (round to nearest even); the
+  // extra 1023 puts k + 1023, the biased exponent of 2^k, in those bits.
+  static final double SHIFT = 0x1.8p52 + 1023;
 
-  // Taylor coefficients 1/n!: on |r| ≤ ln2/2 the degree-13 remainder is below 5e-18 relative.
-  static final double C2 = 1.0 / 2;
-  static final double C3 = 1.0 / 6;
-  static final double C4 = 1.0 / 24;
-  static final double C5 = 1.0 / 120;
-  static final double C6 = 1.0 / 720;
-  static final double C7 = 1.0 / 5040;
-  static final double C8 = 1.0 / 40320;
-  static final double C9 = 1.0 / 362880;
-  static final double C10 = 1.0 / 3628800;
-  static final double C11 = 1.0 / 39916800;
-  static final double C12 = 1.0 / 479001600;
-  static final double C13 = 1.0 / 6227020800.0;
+  /**
+   * The fast formula needs 2^k normal with room for p(r) ≥ 1/√2, i.e. k ≥ −1021: the raw bits of
+   * {@code x/ln2 + SHIFT} are those of SHIFT plus k, so this bound is one integer comparison.
+   */
+  static final long FAST_BITS = Double.doubleToRawLongBits(SHIFT) - 1021;
+
+  // e^r = 1 + r + r²·(C2 + C3·r + … + C11·r^9) on |r| ≤ ln2/2: the polynomial interpolating
+  // (e^r − 1 − r)/r² at the 10 Chebyshev nodes, near-minimax with relative error below 1.6e-17
+  // (0.07 ulp) as rounded here; scripts/reference/exp_coefficients.py derives and checks them.
+  static final double C2 = 0x1.0000000000001p-1;
+  static final double C3 = 0x1.5555555555556p-3;
+  static final double C4 = 0x1.5555555553d68p-5;
+  static final double C5 = 0x1.11111111109b5p-7;
+  static final double C6 = 0x1.6c16c17889ef1p-10;
+  static final double C7 = 0x1.a01a01a7c2efep-13;
+  static final double C8 = 0x1.a019b9149a41cp-16;
+  static final double C9 = 0x1.71de0db2f6b19p-19;
+  static final double C10 = 0x1.28917c89a43a7p-22;
+  static final double C11 = 0x1.af389ecfc4b9cp-26;
 
   static final boolean SIMD = simdAvailable();
 
   /**
-   * e^x for x ≤ 0 within 2 ulps. Non-finite: NaN → NaN, −∞ → +0.0; x < −708 (including subnormal
-   * results) → {@link StrictMath#exp}. Positive x below 709 is also handled.
+   * e^x for x ≤ 0 within 2 ulps. Non-finite: NaN → NaN, −∞ → +0.0; below about −707.7 (k < −1021,
+   * results near or in the subnormal range) → {@link StrictMath#exp}. Positive x up to 709 is also
+   * handled.
    */
   static double exp(double x) {
-    if (!(x >= FAST_FLOOR)) {
+    double shifted = Math.fma(x, INV_LN2, SHIFT);
+    long bits = Double.doubleToRawLongBits(shifted);
+    if (bits < FAST_BITS || !(x <= 709.0)) {
       return StrictMath.exp(x);
     }
-    double shifted = Math.fma(x, INV_LN2, SHIFT);
     double k = shifted - SHIFT;
     double r = Math.fma(k, -LN2_HI, x);
     r = Math.fma(k, -LN2_LO, r);
-    // Estrin's scheme: the same polynomial in four dependent steps instead of Horner's thirteen.
+    // Estrin's scheme: the polynomial in four dependent steps instead of Horner's ten.
     double r2 = r * r;
     double r4 = r2 * r2;
-    double q0 = Math.fma(r2, Math.fma(r, C3, C2), r + 1.0);
-    double q1 = Math.fma(r2, Math.fma(r, C7, C6), Math.fma(r, C5, C4));
-    double q2 = Math.fma(r2, Math.fma(r, C11, C10), Math.fma(r, C9, C8));
-    double q3 = Math.fma(r, C13, C12);
-    double p = Math.fma(r4 * r4, Math.fma(r4, q3, q2), Math.fma(r4, q1, q0));
-    // 2^k from the low mantissa bits of the shifted value, which hold k (two's complement), plus
-    // the exponent bias; the bits above are shifted out. For x ≥ −708, k ≥ −1021 keeps the scale
-    // and the product normal, so the product is exact.
-    return p * Double.longBitsToDouble((Double.doubleToRawLongBits(shifted) + 1023) << 52);
+    double r8 = r4 * r4;
+    double low = Math.fma(r2, Math.fma(r, C5, C4), Math.fma(r, C3, C2));
+    double high = Math.fma(r2, Math.fma(r, C9, C8), Math.fma(r, C7, C6));
+    double q = Math.fma(r8, Math.fma(r, C11, C10), Math.fma(r4, high, low));
+    // 1 + (r + r²q): the small part first, so that only the last addition rounds near 1.
+    double p = 1.0 + Math.fma(r2, q, r);
+    // The low 11 bits of the shifted value are k + 1023; moved into the exponent field they make
+    // 2^k, and the product with p is exact for k ≥ −1021.
+    return p * Double.longBitsToDouble(bits << 52);
   }
 
   /**
-   * {@code Σ_{from ≤ i < to, i ≠ skip} e^(z[i] − max)} in the lane order above; the lanes are added
-   * as ((0+1)+(2+3))+((4+5)+(6+7)). {@code skip} outside the range skips nothing. {@link
-   * VectorRows} computes the same sums with SIMD.
+   * {@code Σ_{from ≤ i < to, i ≠ skip} e^(z[i] − max)} in a fixed order of {@link #LANES} partial
+   * sums: the whole chunks of eight terms from {@code from} put term i in lane {@code (i − from)
+   * mod 8}; the t < 8 terms after them go to lanes 8 − t … 7 (where a vector load of the block's
+   * last eight elements puts them). The lanes are added as ((0+1)+(2+3))+((4+5)+(6+7)). {@code
+   * skip} outside the range skips nothing. {@link VectorRows} computes the same sums with SIMD.
    */
   static double scalarBlockSum(float[] z, int from, int to, int skip, double max) {
     // Eight independent sums in locals, so that the exps of a chunk overlap in the pipeline; a
     // skipped term adds +0.0, which leaves a lane (never −0.0) unchanged.
     double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0, l4 = 0.0, l5 = 0.0, l6 = 0.0, l7 = 0.0;
     int i = from;
-    for (; i + LANES <= to; i += LANES) {
+    int wholeChunks = to - ((to - from) & (LANES - 1));
+    for (; i < wholeChunks; i += LANES) {
       l0 += i == skip ? 0.0 : exp(z[i] - max);
       l1 += i + 1 == skip ? 0.0 : exp(z[i + 1] - max);
       l2 += i + 2 == skip ? 0.0 : exp(z[i + 2] - max);
@@ -93,7 +102,7 @@ final class ExpBlocks {
     double[] lanes = {l0, l1, l2, l3, l4, l5, l6, l7};
     for (; i < to; i++) {
       if (i != skip) {
-        lanes[(i - from) & (LANES - 1)] += exp(z[i] - max);
+        lanes[i - to + LANES] += exp(z[i] - max);
       }
     }
     return addLanes(lanes);
@@ -102,7 +111,8 @@ final class ExpBlocks {
   static double scalarBlockSum(double[] z, int from, int to, int skip, double max) {
     double l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0, l4 = 0.0, l5 = 0.0, l6 = 0.0, l7 = 0.0;
     int i = from;
-    for (; i + LANES <= to; i += LANES) {
+    int wholeChunks = to - ((to - from) & (LANES - 1));
+    for (; i < wholeChunks; i += LANES) {
       l0 += i == skip ? 0.0 : exp(z[i] - max);
       l1 += i + 1 == skip ? 0.0 : exp(z[i + 1] - max);
       l2 += i + 2 == skip ? 0.0 : exp(z[i + 2] - max);
@@ -115,7 +125,7 @@ final class ExpBlocks {
     double[] lanes = {l0, l1, l2, l3, l4, l5, l6, l7};
     for (; i < to; i++) {
       if (i != skip) {
-        lanes[(i - from) & (LANES - 1)] += exp(z[i] - max);
+        lanes[i - to + LANES] += exp(z[i] - max);
       }
     }
     return addLanes(lanes);

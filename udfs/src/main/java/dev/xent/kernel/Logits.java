@@ -71,21 +71,16 @@ public final class Logits {
    * come from {@link ExpBlocks} (within 2 ulps, the same bits with or without SIMD).
    */
   public static double restMass(double[] z, int k) {
-    return ExpBlocks.SIMD ? VectorRows.restMass(z, k) : scalarRestMass(z, k);
-  }
-
-  /** {@link #restMass(double[], int)} for float logits (the differences are taken in double). */
-  public static double restMass(float[] z, int k) {
-    return ExpBlocks.SIMD ? VectorRows.restMass(z, k) : scalarRestMass(z, k);
-  }
-
-  static double scalarRestMass(double[] z, int k) {
     double max = z[k];
     double sum = 0.0;
     double compensation = 0.0;
     for (int start = 0; start < z.length; start += BLOCK) {
+      int end = Math.min(z.length, start + BLOCK);
       // Class k is left out, not added and subtracted: 1 + 1e-20 − 1 would lose the 1e-20.
-      double block = ExpBlocks.scalarBlockSum(z, start, Math.min(z.length, start + BLOCK), k, max);
+      double block =
+          ExpBlocks.SIMD
+              ? VectorRows.blockSum(z, start, end, k, max)
+              : ExpBlocks.scalarBlockSum(z, start, end, k, max);
       double next = sum + block;
       compensation += CompensatedSum.roundingError(sum, block, next);
       sum = next;
@@ -93,12 +88,17 @@ public final class Logits {
     return sum + compensation;
   }
 
-  static double scalarRestMass(float[] z, int k) {
+  /** {@link #restMass(double[], int)} for float logits (the differences are taken in double). */
+  public static double restMass(float[] z, int k) {
     double max = z[k];
     double sum = 0.0;
     double compensation = 0.0;
     for (int start = 0; start < z.length; start += BLOCK) {
-      double block = ExpBlocks.scalarBlockSum(z, start, Math.min(z.length, start + BLOCK), k, max);
+      int end = Math.min(z.length, start + BLOCK);
+      double block =
+          ExpBlocks.SIMD
+              ? VectorRows.blockSum(z, start, end, k, max)
+              : ExpBlocks.scalarBlockSum(z, start, end, k, max);
       double next = sum + block;
       compensation += CompensatedSum.roundingError(sum, block, next);
       sum = next;

@@ -2,8 +2,6 @@ package dev.xent.kernel;
 
 import static dev.xent.kernel.ExpBlocks.C10;
 import static dev.xent.kernel.ExpBlocks.C11;
-import static dev.xent.kernel.ExpBlocks.C12;
-import static dev.xent.kernel.ExpBlocks.C13;
 import static dev.xent.kernel.ExpBlocks.C2;
 import static dev.xent.kernel.ExpBlocks.C3;
 import static dev.xent.kernel.ExpBlocks.C4;
@@ -12,7 +10,7 @@ import static dev.xent.kernel.ExpBlocks.C6;
 import static dev.xent.kernel.ExpBlocks.C7;
 import static dev.xent.kernel.ExpBlocks.C8;
 import static dev.xent.kernel.ExpBlocks.C9;
-import static dev.xent.kernel.ExpBlocks.FAST_FLOOR;
+import static dev.xent.kernel.ExpBlocks.FAST_BITS;
 import static dev.xent.kernel.ExpBlocks.INV_LN2;
 import static dev.xent.kernel.ExpBlocks.LANES;
 import static dev.xent.kernel.ExpBlocks.LN2_HI;
@@ -38,22 +36,22 @@ final class VectorRows {
 
   private static final VectorSpecies<Double> D8 = DoubleVector.SPECIES_512;
 
-  private static final DoubleVector ZERO_V = DoubleVector.zero(D8);
+  /** {@code LANE[j]}: only lane j; {@code BELOW_LANE[j]}: the lanes below j. */
+  private static final VectorMask<Double>[] LANE = masks(VectorOperators.EQ);
 
-  /** {@code LANE[j]}: only lane j; {@code FROM_LANE[j]}: lanes j and above. */
-  private static final VectorMask<Double>[] LANE = masks(false);
-
-  private static final VectorMask<Double>[] FROM_LANE = masks(true);
+  private static final VectorMask<Double>[] BELOW_LANE = masks(VectorOperators.LT);
 
   @SuppressWarnings("unchecked")
-  private static VectorMask<Double>[] masks(boolean andAbove) {
+  private static VectorMask<Double>[] masks(VectorOperators.Comparison test) {
     DoubleVector iota = DoubleVector.zero(D8).addIndex(1);
     VectorMask<Double>[] masks = new VectorMask[LANES];
     for (int j = 0; j < LANES; j++) {
-      masks[j] = iota.compare(andAbove ? VectorOperators.GE : VectorOperators.EQ, (double) j);
+      masks[j] = iota.compare(test, (double) j);
     }
     return masks;
   }
+
+  private static final VectorSpecies<Long> L8 = LongVector.SPECIES_512;
 
   // The formula's constants as vectors, once: broadcasting in the loop did not always compile to a
   // register constant.
@@ -62,8 +60,6 @@ final class VectorRows {
   private static final DoubleVector MINUS_LN2_HI_V = DoubleVector.broadcast(D8, -LN2_HI);
   private static final DoubleVector MINUS_LN2_LO_V = DoubleVector.broadcast(D8, -LN2_LO);
   private static final DoubleVector ONE_V = DoubleVector.broadcast(D8, 1.0);
-  private static final DoubleVector C13_V = DoubleVector.broadcast(D8, C13);
-  private static final DoubleVector C12_V = DoubleVector.broadcast(D8, C12);
   private static final DoubleVector C11_V = DoubleVector.broadcast(D8, C11);
   private static final DoubleVector C10_V = DoubleVector.broadcast(D8, C10);
   private static final DoubleVector C9_V = DoubleVector.broadcast(D8, C9);
@@ -86,31 +82,47 @@ final class VectorRows {
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
   private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
 
-  /** {@link Logits#argmax(float[])}: a vector max, then the first index holding it. */
+  /** Eight floats, widened to the eight double lanes. */
+  private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+  /**
+   * {@link Logits#argmax(float[])}: a vector max (four running maxima, since each lanewise max
+   * waits for the one before; the tail as an overlapping load of the last vector), then the first
+   * chunk holding it and the first index in that chunk.
+   */
   static int argmax(float[] z) {
     int n = z.length;
-    if (n < 2 * FLOATS.length()) {
+    int width = FLOATS.length();
+    if (n < width) {
       return Logits.scalarArgmax(z);
     }
-    FloatVector maxima = FloatVector.fromArray(FLOATS, z, 0);
-    int i = FLOATS.length();
-    for (int bound = FLOATS.loopBound(n); i < bound; i += FLOATS.length()) {
-      // MAX propagates NaN like Math.max, so a NaN anywhere makes the row maximum NaN.
-      maxima = maxima.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOATS, z, i));
+    int last = n - width;
+    FloatVector m0 = FloatVector.fromArray(FLOATS, z, last);
+    FloatVector m1 = m0;
+    FloatVector m2 = m0;
+    FloatVector m3 = m0;
+    int i = 0;
+    // MAX propagates NaN like Math.max, so a NaN anywhere makes the row maximum NaN.
+    for (; i + 4 * width <= last; i += 4 * width) {
+      m0 = m0.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOATS, z, i));
+      m1 = m1.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOATS, z, i + width));
+      m2 = m2.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOATS, z, i + 2 * width));
+      m3 = m3.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOATS, z, i + 3 * width));
     }
-    float max = maxima.reduceLanes(VectorOperators.MAX);
-    for (; i < n; i++) {
-      max = Math.max(max, z[i]);
+    for (; i < last; i += width) {
+      m0 = m0.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOATS, z, i));
     }
+    float max =
+        m0.lanewise(VectorOperators.MAX, m1)
+            .lanewise(VectorOperators.MAX, m2.lanewise(VectorOperators.MAX, m3))
+            .reduceLanes(VectorOperators.MAX);
     if (max != max) {
       return Logits.scalarArgmax(z);
     }
     int j = 0;
-    for (int bound = FLOATS.loopBound(n); j < bound; j += FLOATS.length()) {
-      VectorMask<Float> hits = FloatVector.fromArray(FLOATS, z, j).compare(VectorOperators.EQ, max);
-      if (hits.anyTrue()) {
-        return j + hits.firstTrue();
-      }
+    while (j < last
+        && !FloatVector.fromArray(FLOATS, z, j).compare(VectorOperators.EQ, max).anyTrue()) {
+      j += width;
     }
     while (z[j] != max) {
       j++;
@@ -118,31 +130,39 @@ final class VectorRows {
     return j;
   }
 
-  /** {@link Logits#argmax(double[])}: a vector max, then the first index holding it. */
+  /** {@link Logits#argmax(double[])}, as {@link #argmax(float[])}. */
   static int argmax(double[] z) {
     int n = z.length;
-    if (n < 2 * DOUBLES.length()) {
+    int width = DOUBLES.length();
+    if (n < width) {
       return Logits.scalarArgmax(z);
     }
-    DoubleVector maxima = DoubleVector.fromArray(DOUBLES, z, 0);
-    int i = DOUBLES.length();
-    for (int bound = DOUBLES.loopBound(n); i < bound; i += DOUBLES.length()) {
-      maxima = maxima.lanewise(VectorOperators.MAX, DoubleVector.fromArray(DOUBLES, z, i));
+    int last = n - width;
+    DoubleVector m0 = DoubleVector.fromArray(DOUBLES, z, last);
+    DoubleVector m1 = m0;
+    DoubleVector m2 = m0;
+    DoubleVector m3 = m0;
+    int i = 0;
+    for (; i + 4 * width <= last; i += 4 * width) {
+      m0 = m0.lanewise(VectorOperators.MAX, DoubleVector.fromArray(DOUBLES, z, i));
+      m1 = m1.lanewise(VectorOperators.MAX, DoubleVector.fromArray(DOUBLES, z, i + width));
+      m2 = m2.lanewise(VectorOperators.MAX, DoubleVector.fromArray(DOUBLES, z, i + 2 * width));
+      m3 = m3.lanewise(VectorOperators.MAX, DoubleVector.fromArray(DOUBLES, z, i + 3 * width));
     }
-    double max = maxima.reduceLanes(VectorOperators.MAX);
-    for (; i < n; i++) {
-      max = Math.max(max, z[i]);
+    for (; i < last; i += width) {
+      m0 = m0.lanewise(VectorOperators.MAX, DoubleVector.fromArray(DOUBLES, z, i));
     }
+    double max =
+        m0.lanewise(VectorOperators.MAX, m1)
+            .lanewise(VectorOperators.MAX, m2.lanewise(VectorOperators.MAX, m3))
+            .reduceLanes(VectorOperators.MAX);
     if (max != max) {
       return Logits.scalarArgmax(z);
     }
     int j = 0;
-    for (int bound = DOUBLES.loopBound(n); j < bound; j += DOUBLES.length()) {
-      VectorMask<Double> hits =
-          DoubleVector.fromArray(DOUBLES, z, j).compare(VectorOperators.EQ, max);
-      if (hits.anyTrue()) {
-        return j + hits.firstTrue();
-      }
+    while (j < last
+        && !DoubleVector.fromArray(DOUBLES, z, j).compare(VectorOperators.EQ, max).anyTrue()) {
+      j += width;
     }
     while (z[j] != max) {
       j++;
@@ -151,111 +171,111 @@ final class VectorRows {
   }
 
   /**
-   * Per thread: one block's differences, padded with zeros to whole chunks, then {@link
-   * ExpBlocks#LANES} slots for the lane sums.
+   * {@link ExpBlocks#scalarBlockSum(float[], int, int, int, double)}, bit for bit: each chunk of
+   * eight floats is widened to doubles in the register (exact) and reduced there. The partial chunk
+   * at the end is the block's last eight elements with the lanes of terms already summed masked
+   * off, which puts its terms in the lanes the scalar definition gives them. Everything is written
+   * out in this one method and only scalars cross its boundary: a vector passed to a call the JIT
+   * declines to inline becomes an object, and its operations the slow Java fallbacks.
    */
-  private static final ThreadLocal<double[]> SCRATCH =
-      ThreadLocal.withInitial(() -> new double[Logits.BLOCK + LANES]);
-
-  /**
-   * {@link Logits#restMass(float[], int)}: each block's differences {@code z[i] − max} are taken in
-   * a scalar loop (exactly as the scalar definition rounds them) and summed by {@link #sumExp}, the
-   * one vector loop; block sums are compensated as in {@link Logits}.
-   */
-  static double restMass(float[] z, int k) {
-    double max = z[k];
-    double[] x = SCRATCH.get();
-    double sum = 0.0;
-    double compensation = 0.0;
-    for (int start = 0; start < z.length; start += Logits.BLOCK) {
-      int n = Math.min(z.length - start, Logits.BLOCK);
-      for (int i = 0; i < n; i++) {
-        x[i] = z[start + i] - max;
-      }
-      for (int i = n; (i & (LANES - 1)) != 0; i++) {
-        x[i] = 0.0;
-      }
-      double block = sumExp(x, n, k - start);
-      double next = sum + block;
-      compensation += CompensatedSum.roundingError(sum, block, next);
-      sum = next;
+  static double blockSum(float[] z, int from, int to, int skip, double max) {
+    if (to < LANES) {
+      return ExpBlocks.scalarBlockSum(z, from, to, skip, max);
     }
-    return sum + compensation;
-  }
-
-  /** {@link Logits#restMass(double[], int)}, as {@link #restMass(float[], int)}. */
-  static double restMass(double[] z, int k) {
-    double max = z[k];
-    double[] x = SCRATCH.get();
-    double sum = 0.0;
-    double compensation = 0.0;
-    for (int start = 0; start < z.length; start += Logits.BLOCK) {
-      int n = Math.min(z.length - start, Logits.BLOCK);
-      for (int i = 0; i < n; i++) {
-        x[i] = z[start + i] - max;
-      }
-      for (int i = n; (i & (LANES - 1)) != 0; i++) {
-        x[i] = 0.0;
-      }
-      double block = sumExp(x, n, k - start);
-      double next = sum + block;
-      compensation += CompensatedSum.roundingError(sum, block, next);
-      sum = next;
-    }
-    return sum + compensation;
-  }
-
-  /**
-   * {@link ExpBlocks#scalarBlockSum}'s value for the differences {@code x[0..n)} ({@code n ≤}
-   * {@link Logits#BLOCK}), leaving out index {@code skip}. {@code x} holds zeros up to the next
-   * multiple of {@link ExpBlocks#LANES} and has {@link ExpBlocks#LANES} free slots from {@link
-   * Logits#BLOCK}. Everything is written out in this one method: a call the JIT declines to inline
-   * (it may, once the callee was compiled on its own) turns the vectors into objects and the
-   * operations into their slow Java fallbacks.
-   */
-  static double sumExp(double[] x, int n, int skip) {
-    DoubleVector sum = DoubleVector.zero(D8);
-    for (int i = 0; i < n; i += LANES) {
-      DoubleVector v = DoubleVector.fromArray(D8, x, i);
+    // Loop-carried vectors start from vectors made here, not from static constants: a constant
+    // is an object, and a loop variable that starts as one is boxed on every iteration.
+    DoubleVector zero = DoubleVector.zero(D8);
+    DoubleVector maxV = DoubleVector.broadcast(D8, max);
+    DoubleVector sum = zero;
+    LongVector lowest = LongVector.broadcast(L8, Long.MAX_VALUE);
+    for (int i = from; i < to; i += LANES) {
+      int at = Math.min(i, to - LANES);
+      DoubleVector v =
+          ((DoubleVector) FloatVector.fromArray(F8, z, at).convertShape(VectorOperators.F2D, D8, 0))
+              .sub(maxV);
       // e^v = 2^k · p(r), exactly as ExpBlocks.exp computes it lane by lane.
       DoubleVector shifted = v.fma(INV_LN2_V, SHIFT_V);
+      LongVector bits = shifted.reinterpretAsLongs();
+      lowest = lowest.min(bits);
       DoubleVector k = shifted.sub(SHIFT_V);
       DoubleVector r = k.fma(MINUS_LN2_HI_V, v);
       r = k.fma(MINUS_LN2_LO_V, r);
       DoubleVector r2 = r.mul(r);
       DoubleVector r4 = r2.mul(r2);
-      DoubleVector q0 = r2.fma(r.fma(C3_V, C2_V), r.add(ONE_V));
-      DoubleVector q1 = r2.fma(r.fma(C7_V, C6_V), r.fma(C5_V, C4_V));
-      DoubleVector q2 = r2.fma(r.fma(C11_V, C10_V), r.fma(C9_V, C8_V));
-      DoubleVector q3 = r.fma(C13_V, C12_V);
-      DoubleVector p = r4.mul(r4).fma(r4.fma(q3, q2), r4.fma(q1, q0));
-      // The low mantissa bits of the shifted value are k: its bits + 1023, shifted up, are 2^k.
-      LongVector exponent = shifted.reinterpretAsLongs().add(1023L);
-      DoubleVector e = p.mul(exponent.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles());
-      if (!v.compare(VectorOperators.GE, FAST_FLOOR).allTrue()) {
-        e = slowTerms(v);
-      }
-      int skipLane = skip - i;
+      DoubleVector r8 = r4.mul(r4);
+      DoubleVector low = r2.fma(r.fma(C5_V, C4_V), r.fma(C3_V, C2_V));
+      DoubleVector high = r2.fma(r.fma(C9_V, C8_V), r.fma(C7_V, C6_V));
+      DoubleVector q = r8.fma(r.fma(C11_V, C10_V), r4.fma(high, low));
+      DoubleVector p = r2.fma(q, r).add(ONE_V);
+      DoubleVector e = p.mul(bits.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles());
+      int skipLane = skip - at;
       if (skipLane >= 0 && skipLane < LANES) {
-        e = e.blend(ZERO_V, LANE[skipLane]);
+        e = e.blend(zero, LANE[skipLane]);
       }
-      if (i + LANES > n) {
-        e = e.blend(ZERO_V, FROM_LANE[n - i]);
+      if (at < i) {
+        e = e.blend(zero, BELOW_LANE[i - at]);
       }
       sum = sum.add(e);
     }
-    sum.intoArray(x, Logits.BLOCK);
-    return ((x[Logits.BLOCK] + x[Logits.BLOCK + 1]) + (x[Logits.BLOCK + 2] + x[Logits.BLOCK + 3]))
-        + ((x[Logits.BLOCK + 4] + x[Logits.BLOCK + 5])
-            + (x[Logits.BLOCK + 6] + x[Logits.BLOCK + 7]));
+    double total =
+        ((sum.lane(0) + sum.lane(1)) + (sum.lane(2) + sum.lane(3)))
+            + ((sum.lane(4) + sum.lane(5)) + (sum.lane(6) + sum.lane(7)));
+    // Terms below the fast range (k < −1021) or NaN need fdlibm: the block is then summed by the
+    // scalar definition (merging a call's vector into this loop would box it on every iteration).
+    // A NaN term makes its lane, and so the total, NaN.
+    if (lowest.reduceLanes(VectorOperators.MIN) < FAST_BITS || total != total) {
+      return ExpBlocks.scalarBlockSum(z, from, to, skip, max);
+    }
+    return total;
   }
 
-  /** Rare: near-subnormal results or NaN, element by element as the scalar definition does. */
-  private static DoubleVector slowTerms(DoubleVector x) {
-    double[] values = x.toArray();
-    for (int lane = 0; lane < values.length; lane++) {
-      values[lane] = ExpBlocks.exp(values[lane]);
+  /** {@link ExpBlocks#scalarBlockSum(double[], int, int, int, double)}, as the float version. */
+  static double blockSum(double[] z, int from, int to, int skip, double max) {
+    if (to < LANES) {
+      return ExpBlocks.scalarBlockSum(z, from, to, skip, max);
     }
-    return DoubleVector.fromArray(x.species(), values, 0);
+    // Loop-carried vectors start from vectors made here, not from static constants: a constant
+    // is an object, and a loop variable that starts as one is boxed on every iteration.
+    DoubleVector zero = DoubleVector.zero(D8);
+    DoubleVector maxV = DoubleVector.broadcast(D8, max);
+    DoubleVector sum = zero;
+    LongVector lowest = LongVector.broadcast(L8, Long.MAX_VALUE);
+    for (int i = from; i < to; i += LANES) {
+      int at = Math.min(i, to - LANES);
+      DoubleVector v = DoubleVector.fromArray(D8, z, at).sub(maxV);
+      // e^v = 2^k · p(r), exactly as ExpBlocks.exp computes it lane by lane.
+      DoubleVector shifted = v.fma(INV_LN2_V, SHIFT_V);
+      LongVector bits = shifted.reinterpretAsLongs();
+      lowest = lowest.min(bits);
+      DoubleVector k = shifted.sub(SHIFT_V);
+      DoubleVector r = k.fma(MINUS_LN2_HI_V, v);
+      r = k.fma(MINUS_LN2_LO_V, r);
+      DoubleVector r2 = r.mul(r);
+      DoubleVector r4 = r2.mul(r2);
+      DoubleVector r8 = r4.mul(r4);
+      DoubleVector low = r2.fma(r.fma(C5_V, C4_V), r.fma(C3_V, C2_V));
+      DoubleVector high = r2.fma(r.fma(C9_V, C8_V), r.fma(C7_V, C6_V));
+      DoubleVector q = r8.fma(r.fma(C11_V, C10_V), r4.fma(high, low));
+      DoubleVector p = r2.fma(q, r).add(ONE_V);
+      DoubleVector e = p.mul(bits.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles());
+      int skipLane = skip - at;
+      if (skipLane >= 0 && skipLane < LANES) {
+        e = e.blend(zero, LANE[skipLane]);
+      }
+      if (at < i) {
+        e = e.blend(zero, BELOW_LANE[i - at]);
+      }
+      sum = sum.add(e);
+    }
+    double total =
+        ((sum.lane(0) + sum.lane(1)) + (sum.lane(2) + sum.lane(3)))
+            + ((sum.lane(4) + sum.lane(5)) + (sum.lane(6) + sum.lane(7)));
+    // Terms below the fast range (k < −1021) or NaN need fdlibm: the block is then summed by the
+    // scalar definition (merging a call's vector into this loop would box it on every iteration).
+    // A NaN term makes its lane, and so the total, NaN.
+    if (lowest.reduceLanes(VectorOperators.MIN) < FAST_BITS || total != total) {
+      return ExpBlocks.scalarBlockSum(z, from, to, skip, max);
+    }
+    return total;
   }
 }
