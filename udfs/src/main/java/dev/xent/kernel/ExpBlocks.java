@@ -77,6 +77,27 @@ final class ExpBlocks {
   }
 
   /**
+   * e^x − 1 for −ln 2 ≤ x ≤ 0 within 2 ulps, at full relative precision near 0 (e^−1e-20 − 1 is
+   * −1e-20). Built from the same operations as {@link #exp}, so every JVM gives the same bits.
+   */
+  static double expm1(double x) {
+    if (!(x >= -0.5 * LN2_HI)) {
+      // e^x ≤ 1/√2, so e^x − 1 loses at most a bit to cancellation; for e^x ≥ 1/2 it is exact
+      // (Sterbenz).
+      return exp(x) - 1.0;
+    }
+    // |x| ≤ ln2/2: k = 0, so r = x and e^x − 1 = r + r²q with no 1 to round against.
+    double r = x;
+    double r2 = r * r;
+    double r4 = r2 * r2;
+    double r8 = r4 * r4;
+    double low = Math.fma(r2, Math.fma(r, C5, C4), Math.fma(r, C3, C2));
+    double high = Math.fma(r2, Math.fma(r, C9, C8), Math.fma(r, C7, C6));
+    double q = Math.fma(r8, Math.fma(r, C11, C10), Math.fma(r4, high, low));
+    return Math.fma(r2, q, r);
+  }
+
+  /**
    * {@code Σ_{from ≤ i < to, i ≠ skip} e^(z[i] − max)} in a fixed order of {@link #LANES} partial
    * sums: the whole chunks of eight terms from {@code from} put term i in lane {@code (i − from)
    * mod 8}; the t < 8 terms after them go to lanes 8 − t … 7 (where a vector load of the block's

@@ -7,41 +7,54 @@ import java.io.Serializable;
  * sum of the losses, correct predictions and the mean probability of the true class. Add rows,
  * merge partition-local accumulators in any order, then take the immutable {@link LossStats}.
  *
- * <p>Every aggregate is an exact sum of a per-row value (counts, losses, {@code e^−loss} and {@code
- * expm1(−loss)} through {@link ExactSum}), so the result is the same bit for bit however the rows
- * were split and merged. The per-row terms use {@link StrictMath} so that every JVM computes the
- * same bits. The one exception: when the mean true-class probability is below 1e-290 (a mean loss
- * above about 667), its logarithm comes from a {@link LogSumExpAccumulator} and may differ in the
- * last bits between splits.
+ * <p>Every aggregate but one is an exact sum of a per-row value (counts, losses and the true-class
+ * probabilities through {@link ExactSum}), so the result is the same bit for bit however the rows
+ * were split and merged. The per-row terms come from {@link ExpBlocks}' exp and expm1, built from
+ * correctly rounded operations only, so every JVM computes the same bits. The exception: rows with
+ * a loss above {@value #FAR_LOSS} (true-class probability below e^−700, near the subnormal range)
+ * are held as a {@link LogSumExpAccumulator}, whose last bits may differ between splits; most
+ * evaluations never have such a row.
  */
 public final class LossStatsAccumulator implements Serializable {
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
 
-  /** Below this mean probability the exact sum of e^−loss has lost precision to subnormals. */
-  private static final double SMALLEST_EXACT_MEAN_PROBABILITY = 1e-290;
+  /** Up to this loss a row's e^−loss is a normal double with full relative precision. */
+  static final double FAR_LOSS = 700.0;
+
+  private static final double LN2 = 0.6931471805599453;
 
   private final long[] rowsByReason = new long[Reason.values().length];
   private final ExactSum lossSum = new ExactSum();
-  private final ExactSum trueProbabilitySum = new ExactSum();
-  private final ExactSum trueProbabilityDeficit = new ExactSum();
-  private final LogSumExpAccumulator logTrueProbability = new LogSumExpAccumulator();
+  // p = e^−loss, split by size so that each row needs one exp and keeps its digits: rows with
+  // p ≥ 1/2 as p − 1 = expm1(−loss) (a loss of 1e-20 would round off in 1 − 1e-20), rows with
+  // e^−700 ≤ p < 1/2 as p, the rest in log space.
+  private final ExactSum nearDeficit = new ExactSum();
+  private final ExactSum midProbability = new ExactSum();
+  private final LogSumExpAccumulator farLogProbability = new LogSumExpAccumulator();
+  private long rowsNear;
+  private long rowsMid;
   private long rowsInfiniteLoss;
   private long rowsCorrect;
 
   /**
    * Adds one row. {@code loss} and {@code correct} are read only when {@code reason} is OK; a valid
-   * row's loss is finite or +∞.
+   * row's loss is finite and non-negative, or +∞.
    */
   public LossStatsAccumulator add(Reason reason, double loss, boolean correct) {
     rowsByReason[reason.ordinal()]++;
     if (reason.isOk()) {
       lossSum.add(loss);
-      trueProbabilitySum.add(StrictMath.exp(-loss));
-      // Σ (p − 1) = Σ expm1(−loss) keeps the digits of tiny losses that 1 − 1e-20 would round off.
-      trueProbabilityDeficit.add(StrictMath.expm1(-loss));
-      logTrueProbability.add(-loss);
-      if (loss == Double.POSITIVE_INFINITY) {
-        rowsInfiniteLoss++;
+      if (loss <= LN2) {
+        nearDeficit.add(ExpBlocks.expm1(-loss));
+        rowsNear++;
+      } else if (loss <= FAR_LOSS) {
+        midProbability.add(ExpBlocks.exp(-loss));
+        rowsMid++;
+      } else {
+        farLogProbability.add(-loss);
+        if (loss == Double.POSITIVE_INFINITY) {
+          rowsInfiniteLoss++;
+        }
       }
       if (correct) {
         rowsCorrect++;
@@ -55,9 +68,11 @@ public final class LossStatsAccumulator implements Serializable {
       rowsByReason[i] += other.rowsByReason[i];
     }
     lossSum.merge(other.lossSum);
-    trueProbabilitySum.merge(other.trueProbabilitySum);
-    trueProbabilityDeficit.merge(other.trueProbabilityDeficit);
-    logTrueProbability.merge(other.logTrueProbability);
+    nearDeficit.merge(other.nearDeficit);
+    midProbability.merge(other.midProbability);
+    farLogProbability.merge(other.farLogProbability);
+    rowsNear += other.rowsNear;
+    rowsMid += other.rowsMid;
     rowsInfiniteLoss += other.rowsInfiniteLoss;
     rowsCorrect += other.rowsCorrect;
     return this;
@@ -79,14 +94,37 @@ public final class LossStatsAccumulator implements Serializable {
     if (scored == 0) {
       return Double.NaN;
     }
-    double meanProbability = trueProbabilitySum.mean(scored);
+    // Σ p over the near and mid rows, exactly: Σ (p − 1) + rowsNear + Σ p.
+    ExactSum probability = new ExactSum();
+    probability.merge(nearDeficit);
+    probability.merge(midProbability);
+    addCount(probability, rowsNear);
+    double meanProbability = probability.mean(scored);
     if (meanProbability >= 0.5) {
-      // log(1 + mean(p − 1)): log1p keeps a mean loss of 1e-20 at full relative precision.
-      return Math.log1p(trueProbabilityDeficit.mean(scored));
+      // log(1 + mean(p − 1)): log1p keeps a mean loss of 1e-20 at full relative precision. The far
+      // rows count as p − 1 = −1; their p < e^−700 is below the last digit of the sum.
+      ExactSum deficit = new ExactSum();
+      deficit.merge(nearDeficit);
+      deficit.merge(midProbability);
+      addCount(deficit, -(scored - rowsNear));
+      return Math.log1p(deficit.mean(scored));
     }
-    if (meanProbability >= SMALLEST_EXACT_MEAN_PROBABILITY) {
+    double logFar = farLogProbability.result();
+    if (logFar == Double.NEGATIVE_INFINITY) {
       return Math.log(meanProbability);
     }
-    return logTrueProbability.result() - Math.log(scored);
+    // log(Σ p_near,mid + Σ p_far) − log n, the far part as its log-sum-exp.
+    double sum = probability.sum();
+    double logNear = Math.log(sum);
+    double high = Math.max(logNear, logFar);
+    double low = Math.min(logNear, logFar);
+    return high + Math.log1p(Math.exp(low - high)) - Math.log(scored);
+  }
+
+  /** Adds the integer {@code count} exactly, as two doubles of at most 32 significant bits. */
+  private static void addCount(ExactSum sum, long count) {
+    long high = count >> 32 << 32;
+    sum.add((double) high);
+    sum.add((double) (count - high));
   }
 }

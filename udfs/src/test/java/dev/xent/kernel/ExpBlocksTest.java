@@ -26,6 +26,22 @@ class ExpBlocksTest {
   }
 
   @Test
+  void expm1IsWithinTwoUlpsOfFdlibmFromMinusLn2ToZero() {
+    SplittableRandom random = new SplittableRandom(17);
+    long worst = 0;
+    for (int i = 0; i < 1_000_000; i++) {
+      // Uniform on [−ln 2, 0], and log-uniform down to 1e-300 for the digits near 0.
+      double x =
+          i % 2 == 0 ? -random.nextDouble() * Math.log(2) : -Math.exp(-random.nextDouble() * 690);
+      worst = Math.max(worst, ulpDistance(ExpBlocks.expm1(x), StrictMath.expm1(x)));
+    }
+    assertThat(worst).isLessThanOrEqualTo(2);
+    assertThat(ExpBlocks.expm1(-1e-20)).isEqualTo(-1e-20);
+    assertThat(ExpBlocks.expm1(0.0)).isZero();
+    assertThat(ExpBlocks.expm1(-Double.MIN_VALUE)).isEqualTo(-Double.MIN_VALUE);
+  }
+
+  @Test
   void expOfSpecialArguments() {
     assertThat(ExpBlocks.exp(0.0)).isEqualTo(1.0);
     assertThat(ExpBlocks.exp(-0.0)).isEqualTo(1.0);

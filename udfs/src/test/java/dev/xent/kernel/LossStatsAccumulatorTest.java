@@ -139,6 +139,37 @@ class LossStatsAccumulatorTest {
   }
 
   @Test
+  void aRowBeyondTheExactRangeStillCountsInTheLogMeanTrueProbability() {
+    // Losses 690 (p = e^−690, an exact-sum row) and 705 (beyond e^−700, a log-sum-exp row):
+    // log((e^−690 + e^−705)/2) = −690 + log1p(e^−15) − ln 2, each term rounded once.
+    LossStats stats =
+        new LossStatsAccumulator().add(Reason.OK, 690, true).add(Reason.OK, 705, false).result();
+    double expected = -690 + Math.log1p(Math.exp(-15)) - Math.log(2);
+    assertWithinUlps(stats.logMeanTrueProbability(), expected, 4, "log mean p");
+  }
+
+  @Test
+  void rowsThatAreAllBeyondTheExactRangeHaveTheirLogMeanTrueProbability() {
+    // log((e^−800 + e^−1000)/2) = −800 + log1p(e^−200) − ln 2: e^−800 underflows to 0 in double.
+    LossStats stats =
+        new LossStatsAccumulator().add(Reason.OK, 800, true).add(Reason.OK, 1000, false).result();
+    double expected = -800 + Math.log1p(Math.exp(-200)) - Math.log(2);
+    assertWithinUlps(stats.logMeanTrueProbability(), expected, 4, "log mean p");
+  }
+
+  @Test
+  void aFarRowAmongTinyLossesCountsAsProbabilityZeroInTheDeficit() {
+    // Three losses of 1e-20 and one of 800: mean p = (3·e^−1e-20 + e^−800)/4, whose log is
+    // log1p((3·expm1(−1e-20) − 1 + e^−800)/4) = log(3/4) − 1e-20 to far below an ulp.
+    LossStatsAccumulator accumulator = new LossStatsAccumulator();
+    for (int i = 0; i < 3; i++) {
+      accumulator.add(Reason.OK, 1e-20, true);
+    }
+    accumulator.add(Reason.OK, 800, false);
+    assertWithinUlps(accumulator.result().logMeanTrueProbability(), Math.log(0.75), 2, "log(3/4)");
+  }
+
+  @Test
   void rowsThatAreAllInfiniteLossHaveLogMeanTrueProbabilityMinusInfinity() {
     LossStats stats =
         new LossStatsAccumulator().add(Reason.OK, INF, false).add(Reason.OK, INF, false).result();
@@ -173,7 +204,8 @@ class LossStatsAccumulatorTest {
   /** One scored row of a random data set. */
   private record Row(Reason reason, double loss, boolean correct) {}
 
-  private static List<Row> randomRows(SplittableRandom random) {
+  /** Random rows; with {@code far}, also losses above {@link LossStatsAccumulator#FAR_LOSS}. */
+  private static List<Row> randomRows(SplittableRandom random, boolean far) {
     Reason[] reasons = Reason.values();
     List<Row> rows = new ArrayList<>();
     for (int n = random.nextInt(0, 400); n > 0; n--) {
@@ -183,6 +215,7 @@ class LossStatsAccumulatorTest {
             case 0 -> INF;
             case 1 -> 0.0;
             case 2 -> Math.exp(-random.nextDouble(20, 50)); // tiny losses
+            case 3 -> far ? random.nextDouble(690, 900) : 1.0; // around and beyond e^−700
             default -> Math.abs(random.nextGaussian() * 3);
           };
       rows.add(new Row(reason, loss, random.nextBoolean()));
@@ -220,7 +253,7 @@ class LossStatsAccumulatorTest {
         0x1055_0001L,
         300,
         random -> {
-          List<Row> rows = randomRows(random);
+          List<Row> rows = randomRows(random, true);
           LossStats expected = onePass(rows).result();
           LossStats actual = splitAndMerge(rows, random).result();
           assertThat(actual.rowsByReason()).containsExactly(expected.rowsByReason());
@@ -234,12 +267,13 @@ class LossStatsAccumulatorTest {
 
   @Test
   void anySplitMergedInAnyOrderHasTheLogMeanTrueProbabilityOfOnePassToAFewUlps() {
-    // It comes from a LogSumExpAccumulator, whose merges rescale with exp (see its javadoc).
+    // Rows with a loss above 700 are held by a LogSumExpAccumulator, whose merges rescale with exp
+    // (see its javadoc).
     forEachSeed(
         0x1055_0002L,
         300,
         random -> {
-          List<Row> rows = randomRows(random);
+          List<Row> rows = randomRows(random, true);
           double expected = onePass(rows).result().logMeanTrueProbability();
           double actual = splitAndMerge(rows, random).result().logMeanTrueProbability();
           if (Double.isFinite(expected)) {
@@ -256,7 +290,8 @@ class LossStatsAccumulatorTest {
         0x1055_0003L,
         300,
         random -> {
-          List<Row> rows = randomRows(random);
+          // Without losses above 700 every number is an exact sum: equal to the last bit.
+          List<Row> rows = randomRows(random, false);
           LossStats expected = onePass(rows).result();
           LossStats actual = splitAndMerge(rows, random).result();
           assertThat(actual)
