@@ -38,7 +38,7 @@ final class PagePath {
     }
   }
 
-  /** Spark's split size: the page path groups row groups into tasks of about this many bytes. */
+  /** Spark's split size: the page path's tasks are at most about this many bytes. */
   private static final String MAX_PARTITION_BYTES = "spark.sql.files.maxPartitionBytes";
 
   /**
@@ -59,7 +59,12 @@ final class PagePath {
       }
       plan =
           PagePlan.plan(
-              hadoop, files, config.logitsColumn(), config.labelColumn(), maxTaskBytes(spark));
+              hadoop,
+              files,
+              config.logitsColumn(),
+              config.labelColumn(),
+              maxTaskBytes(spark),
+              spark.sparkContext().defaultParallelism());
     } catch (IOException | RuntimeException e) {
       return Choice.spark("the Parquet footers could not be read (" + e.getMessage() + ")");
     }

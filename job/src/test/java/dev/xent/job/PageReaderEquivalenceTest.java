@@ -9,7 +9,6 @@ import dev.xent.job.page.PageTask;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.hadoop.conf.Configuration;
@@ -42,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * files written by parquet-java with every variation the reader claims: dictionary or plain,
  * BYTE_STREAM_SPLIT, DataPage V1 and V2, five codecs, tiny pages and row groups, float and double
  * logits, the three-level, legacy two-level and bare repeated list forms, null and empty lists,
- * null elements, null labels, NaN/±∞/−0.0, and tasks planned smaller than a file.
+ * null elements, null labels, NaN/±∞/−0.0, and tasks planned smaller than a file or a row group
+ * (row groups split at page boundaries).
  */
 class PageReaderEquivalenceTest {
   @TempDir Path tmp;
@@ -120,6 +120,8 @@ class PageReaderEquivalenceTest {
             Encoding.BYTE_STREAM_SPLIT);
     assertThat(codecs).containsExactlyInAnyOrder(CODECS);
     assertThat(maxRowGroups).isGreaterThan(3);
+    // Tasks planned smaller than a row group did split row groups at page boundaries.
+    assertThat(partialPieces).isGreaterThan(100);
   }
 
   /**
@@ -217,6 +219,10 @@ class PageReaderEquivalenceTest {
     assertThat(expected).hasSize(6).filteredOn("null"::equals).hasSize(2);
     assertThat(expected.get(2)).isEqualTo("f" + Double.doubleToRawLongBits(2.0));
     assertThat(pageRows(file, Long.MAX_VALUE)).containsExactlyElementsOf(expected);
+    // Without an offset index (this writer keeps none) the row group is not split, however small
+    // the tasks are planned: its pages need not begin on row boundaries.
+    assertThat(pageRows(file, 1)).containsExactlyElementsOf(expected);
+    assertThat(partialPieces).isZero();
   }
 
   /** One level column of a V1 page: the 4-byte length, then the RLE/bit-packed hybrid. */
@@ -266,13 +272,14 @@ class PageReaderEquivalenceTest {
       }
       PagePlan plan =
           PagePlan.plan(
-              new Configuration(), List.of(file.toString()), "logits", "label", Long.MAX_VALUE);
+              new Configuration(), List.of(file.toString()), "logits", "label", Long.MAX_VALUE, 1);
       assertThat(plan.unsupportedReason()).contains(c[1]);
       assertThat(plan.tasks()).isEmpty();
     }
   }
 
   private final java.util.Set<Encoding> encodings = new java.util.HashSet<>();
+  private int partialPieces;
   private final java.util.Set<CompressionCodecName> codecs = new java.util.HashSet<>();
   private int maxRowGroups;
 
@@ -430,14 +437,19 @@ class PageReaderEquivalenceTest {
   }
 
   /** The page reader's rows over a plan of the file, tasks of at most {@code maxTaskBytes}. */
-  private static List<String> pageRows(Path file, long maxTaskBytes) throws IOException {
+  private List<String> pageRows(Path file, long maxTaskBytes) throws IOException {
     Configuration conf = new Configuration();
-    PagePlan plan = PagePlan.plan(conf, List.of(file.toString()), "logits", "label", maxTaskBytes);
+    PagePlan plan =
+        PagePlan.plan(conf, List.of(file.toString()), "logits", "label", maxTaskBytes, 1);
     assertThat(plan.unsupportedReason()).isEmpty();
+    // The tasks in file order, as Spark would collect their results in any order.
+    List<PageTask> tasks = new ArrayList<>(plan.tasks());
+    tasks.sort(java.util.Comparator.comparingLong(t -> position(t.pieces().get(0))));
     List<String> rows = new ArrayList<>();
-    List<Integer> groupsRead = new ArrayList<>();
-    for (PageTask task : plan.tasks()) {
-      Arrays.stream(task.rowGroups()).forEach(groupsRead::add);
+    List<PageTask.Piece> piecesRead = new ArrayList<>();
+    for (PageTask task : tasks) {
+      piecesRead.addAll(task.pieces());
+      task.pieces().stream().filter(p -> !p.wholeRowGroup()).forEach(p -> partialPieces++);
       PageRowReader.read(
           conf,
           task,
@@ -460,12 +472,24 @@ class PageReaderEquivalenceTest {
             }
           });
     }
-    // Every row group exactly once, in order.
-    for (int i = 0; i < groupsRead.size(); i++) {
-      assertThat(groupsRead.get(i)).isEqualTo(i);
+    // Every row of every row group exactly once: pieces follow each other without gap or overlap.
+    int group = 0;
+    long next = 0;
+    for (PageTask.Piece piece : piecesRead) {
+      if (piece.rowGroup() != group) {
+        assertThat(piece.rowGroup()).isEqualTo(group + 1);
+        group = piece.rowGroup();
+        next = 0;
+      }
+      assertThat(piece.firstRow()).as("%s", piece).isEqualTo(next);
+      next = piece.endRow();
     }
     assertThat((long) rows.size()).isEqualTo(plan.rows());
     return rows;
+  }
+
+  private static long position(PageTask.Piece piece) {
+    return ((long) piece.rowGroup() << 40) + piece.firstRow();
   }
 
   private static String describe(float[] z, double label) {

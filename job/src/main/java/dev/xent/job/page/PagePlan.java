@@ -3,6 +3,7 @@ package dev.xent.job.page;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +18,7 @@ import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.internal.column.columnindex.OffsetIndex;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 
 /**
@@ -49,21 +51,33 @@ public final class PagePlan implements Serializable {
     this.rows = rows;
   }
 
+  /** Tasks are not made smaller than this to balance the load (Spark's default open cost). */
+  static final long MIN_BALANCED_TASK_BYTES = 4L << 20;
+
+  /** Tasks per core that the planner aims for, so that no core is left with the last big one. */
+  static final int TASKS_PER_CORE = 3;
+
   /**
-   * Plans {@code files}: consecutive row groups of a file go into one task until their two column
-   * chunks reach {@code maxTaskBytes} compressed; a larger row group is a task of its own.
+   * Plans {@code files} for {@code parallelism} cores: the task size is {@code maxTaskBytes}, or
+   * less so that there are about {@link #TASKS_PER_CORE} tasks per core (never below {@link
+   * #MIN_BALANCED_TASK_BYTES}). Consecutive row groups of a file go into one task up to that size;
+   * a larger row group is split at logits page boundaries when both columns have an offset index
+   * (pages then begin on row boundaries, as the format requires), else it is a task of its own.
+   * Tasks are ordered largest first.
    */
   public static PagePlan plan(
       Configuration conf,
       List<String> files,
       String logitsColumn,
       String labelColumn,
-      long maxTaskBytes)
+      long maxTaskBytes,
+      int parallelism)
       throws IOException {
-    List<PageTask> tasks = new ArrayList<>();
+    List<FilePlan> plans = new ArrayList<>();
     Boolean doubles = null;
     PrimitiveTypeName labelType = null;
     long rows = 0;
+    long totalBytes = 0;
     for (String file : files) {
       String name = new Path(file).getName();
       ParquetMetadata footer;
@@ -90,12 +104,10 @@ public final class PagePlan implements Serializable {
         return unsupported("column types differ between files (" + name + ")");
       }
       List<BlockMetaData> groups = footer.getBlocks();
-      List<Integer> pending = new ArrayList<>();
-      long pendingBytes = 0;
+      FilePlan plan = new FilePlan(file, groups);
       for (int index = 0; index < groups.size(); index++) {
-        BlockMetaData group = groups.get(index);
         long bytes = 0;
-        for (ColumnChunkMetaData chunk : group.getColumns()) {
+        for (ColumnChunkMetaData chunk : groups.get(index).getColumns()) {
           String top = chunk.getPath().toArray()[0];
           if (top.equals(logitsColumn)) {
             for (Encoding encoding : chunk.getEncodings()) {
@@ -104,29 +116,110 @@ public final class PagePlan implements Serializable {
                     "logits encoding " + encoding + " in " + name + " row group " + index);
               }
             }
+            plan.logits[index] = chunk;
             bytes += chunk.getTotalSize();
           } else if (top.equals(labelColumn)) {
+            plan.label[index] = chunk;
             bytes += chunk.getTotalSize();
           }
         }
-        rows += group.getRowCount();
-        if (!pending.isEmpty() && pendingBytes + bytes > maxTaskBytes) {
-          tasks.add(task(file, pending, pendingBytes));
-          pending.clear();
-          pendingBytes = 0;
-        }
-        pending.add(index);
-        pendingBytes += bytes;
+        plan.bytes[index] = bytes;
+        totalBytes += bytes;
+        rows += groups.get(index).getRowCount();
       }
-      if (!pending.isEmpty()) {
-        tasks.add(task(file, pending, pendingBytes));
-      }
+      plans.add(plan);
     }
+    long balanced = totalBytes / ((long) TASKS_PER_CORE * Math.max(1, parallelism));
+    long taskBytes = Math.min(maxTaskBytes, Math.max(MIN_BALANCED_TASK_BYTES, balanced));
+    List<PageTask> tasks = new ArrayList<>();
+    for (FilePlan plan : plans) {
+      plan.addTasks(conf, taskBytes, tasks);
+    }
+    // Largest first: Spark starts tasks in order, so the small ones fill in at the end.
+    tasks.sort(Comparator.comparingLong(PageTask::bytes).reversed());
     return new PagePlan(tasks, null, doubles != null && doubles, rows);
   }
 
-  private static PageTask task(String file, List<Integer> groups, long bytes) {
-    return new PageTask(file, groups.stream().mapToInt(Integer::intValue).toArray(), bytes);
+  /** One file's row groups and their column chunks, turned into tasks. */
+  private static final class FilePlan {
+    final String file;
+    final List<BlockMetaData> groups;
+    final ColumnChunkMetaData[] logits;
+    final ColumnChunkMetaData[] label;
+    final long[] bytes;
+
+    FilePlan(String file, List<BlockMetaData> groups) {
+      this.file = file;
+      this.groups = groups;
+      this.logits = new ColumnChunkMetaData[groups.size()];
+      this.label = new ColumnChunkMetaData[groups.size()];
+      this.bytes = new long[groups.size()];
+    }
+
+    void addTasks(Configuration conf, long taskBytes, List<PageTask> tasks) throws IOException {
+      List<PageTask.Piece> pending = new ArrayList<>();
+      long pendingBytes = 0;
+      for (int index = 0; index < groups.size(); index++) {
+        long rowCount = groups.get(index).getRowCount();
+        if (bytes[index] > taskBytes && splittable(index)) {
+          if (!pending.isEmpty()) {
+            tasks.add(new PageTask(file, pending, pendingBytes));
+            pending = new ArrayList<>();
+            pendingBytes = 0;
+          }
+          split(conf, index, rowCount, taskBytes, tasks);
+          continue;
+        }
+        if (!pending.isEmpty() && pendingBytes + bytes[index] > taskBytes) {
+          tasks.add(new PageTask(file, pending, pendingBytes));
+          pending = new ArrayList<>();
+          pendingBytes = 0;
+        }
+        pending.add(new PageTask.Piece(index, -1, -1, 0, rowCount));
+        pendingBytes += bytes[index];
+      }
+      if (!pending.isEmpty()) {
+        tasks.add(new PageTask(file, pending, pendingBytes));
+      }
+    }
+
+    private boolean splittable(int index) {
+      return logits[index] != null
+          && label[index] != null
+          && logits[index].getOffsetIndexReference() != null
+          && label[index].getOffsetIndexReference() != null
+          && groups.get(index).getRowCount() > 1;
+    }
+
+    /** Runs of consecutive logits pages of about {@code taskBytes} each, one task per run. */
+    private void split(
+        Configuration conf, int index, long rowCount, long taskBytes, List<PageTask> tasks)
+        throws IOException {
+      OffsetIndex pages;
+      try (ParquetFileReader reader =
+          ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file), conf))) {
+        pages = reader.readOffsetIndex(logits[index]);
+      }
+      long labelBytes = label[index].getTotalSize();
+      int first = 0;
+      long runBytes = 0;
+      for (int page = 0; page < pages.getPageCount(); page++) {
+        runBytes += pages.getCompressedPageSize(page);
+        boolean last = page + 1 == pages.getPageCount();
+        if (runBytes >= taskBytes || last) {
+          long firstRow = pages.getFirstRowIndex(first);
+          long endRow = last ? rowCount : pages.getFirstRowIndex(page + 1);
+          long share = (long) ((double) labelBytes * (endRow - firstRow) / rowCount);
+          tasks.add(
+              new PageTask(
+                  file,
+                  List.of(new PageTask.Piece(index, first, page + 1, firstRow, endRow)),
+                  runBytes + share));
+          first = page + 1;
+          runBytes = 0;
+        }
+      }
+    }
   }
 
   private static PagePlan unsupported(String reason) {
@@ -138,7 +231,7 @@ public final class PagePlan implements Serializable {
     return Optional.ofNullable(unsupportedReason);
   }
 
-  /** The tasks, each row group of each file in exactly one; empty when unsupported. */
+  /** The tasks, each row of each row group in exactly one; empty when unsupported. */
   public List<PageTask> tasks() {
     return tasks;
   }

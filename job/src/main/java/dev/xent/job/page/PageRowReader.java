@@ -7,6 +7,7 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.HadoopReadOptions;
@@ -25,8 +26,13 @@ import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.column.page.PageReader;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnPath;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.internal.column.columnindex.OffsetIndex;
+import org.apache.parquet.internal.filter2.columnindex.RowRanges;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
@@ -44,7 +50,7 @@ public final class PageRowReader {
 
   private static final int READ_SLICE = 256 * 1024;
 
-  /** Reads the task's row groups in order and calls the sink once per row. */
+  /** Reads the task's pieces in order and calls the sink once per row. */
   public static void read(
       Configuration conf, PageTask task, String logitsColumn, String labelColumn, PageRowSink sink)
       throws IOException {
@@ -64,14 +70,17 @@ public final class PageRowReader {
       }
       reader.setRequestedSchema(List.of(layout.logits, layout.label));
       Rows rows = new Rows(layout, sink);
-      for (int group : task.rowGroups()) {
-        String where = path + " row group " + group;
-        PageReadStore store = reader.readRowGroup(group);
-        long count = store.getRowCount();
-        if (count > Integer.MAX_VALUE - 16) {
-          throw new IOException(where + " has " + count + " rows, more than one task can hold");
-        }
+      for (PageTask.Piece piece : task.pieces()) {
+        String where = path + " " + piece;
         try {
+          PageReadStore store = readPiece(reader, layout, piece);
+          long count = store.getRowCount();
+          if (count != piece.rows()) {
+            throw new IOException("read " + count + " rows, planned " + piece.rows());
+          }
+          if (count > Integer.MAX_VALUE - 16) {
+            throw new IOException(count + " rows, more than one task can hold");
+          }
           Labels labels = new Labels(store, layout, meta);
           rows.readGroup(store.getPageReader(layout.logits), labels, (int) count);
         } catch (IOException | RuntimeException e) {
@@ -79,6 +88,38 @@ public final class PageRowReader {
         }
       }
     }
+  }
+
+  /**
+   * A whole row group, or the logits pages of a piece with the label pages that overlap them (the
+   * label reader then skips the rows outside the piece by their row indexes).
+   */
+  private static PageReadStore readPiece(
+      ParquetFileReader reader, ColumnLayout layout, PageTask.Piece piece) throws IOException {
+    if (piece.wholeRowGroup()) {
+      return reader.readRowGroup(piece.rowGroup());
+    }
+    BlockMetaData group = reader.getRowGroups().get(piece.rowGroup());
+    ColumnChunkMetaData logits = null;
+    for (ColumnChunkMetaData chunk : group.getColumns()) {
+      if (chunk.getPath().equals(ColumnPath.get(layout.logits.getPath()))) {
+        logits = chunk;
+      }
+    }
+    if (logits == null) {
+      throw new IOException("no logits column chunk");
+    }
+    OffsetIndex pages = reader.readOffsetIndex(logits);
+    if (pages.getPageCount() < piece.endPage()
+        || pages.getFirstRowIndex(piece.firstPage()) != piece.firstRow()) {
+      throw new IOException("the offset index changed since the plan was made");
+    }
+    RowRanges ranges =
+        RowRanges.create(
+            group.getRowCount(),
+            IntStream.range(piece.firstPage(), piece.endPage()).iterator(),
+            pages);
+    return reader.readFilteredRowGroup(piece.rowGroup(), ranges);
   }
 
   /**

@@ -1,32 +1,47 @@
 package dev.xent.job.page;
 
 import java.io.Serializable;
-import java.util.Arrays;
+import java.util.List;
 
 /**
- * One Spark task's share of the input: whole row groups of one file. The plan puts every row group
- * of every file in exactly one task.
+ * One Spark task's share of the input: pieces of row groups of one file, each a whole row group or
+ * a run of its logits pages. The plan puts every row of every row group in exactly one piece.
  *
  * @param file the file's path (any Hadoop file system)
- * @param rowGroups indexes of the file's row groups, ascending
- * @param bytes compressed size of the two column chunks in those row groups
+ * @param pieces the row-group pieces, in file order
+ * @param bytes compressed size of the logits and label data the pieces cover (the label's share of
+ *     a partial row group estimated by rows)
  */
-public record PageTask(String file, int[] rowGroups, long bytes) implements Serializable {
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof PageTask other
-        && file.equals(other.file)
-        && Arrays.equals(rowGroups, other.rowGroups)
-        && bytes == other.bytes;
+public record PageTask(String file, List<Piece> pieces, long bytes) implements Serializable {
+  public PageTask {
+    pieces = List.copyOf(pieces);
   }
 
-  @Override
-  public int hashCode() {
-    return file.hashCode() * 31 + Arrays.hashCode(rowGroups);
+  /**
+   * Rows {@code [firstRow, endRow)} of row group {@code rowGroup}, and the logits pages {@code
+   * [firstPage, endPage)} that hold them ({@code firstPage < 0}: the whole row group, read without
+   * an offset index).
+   */
+  public record Piece(int rowGroup, int firstPage, int endPage, long firstRow, long endRow)
+      implements Serializable {
+    public boolean wholeRowGroup() {
+      return firstPage < 0;
+    }
+
+    public long rows() {
+      return endRow - firstRow;
+    }
+
+    @Override
+    public String toString() {
+      return wholeRowGroup()
+          ? "row group " + rowGroup
+          : "row group " + rowGroup + " rows " + firstRow + "-" + (endRow - 1);
+    }
   }
 
   @Override
   public String toString() {
-    return file + " row groups " + Arrays.toString(rowGroups) + " (" + bytes + " bytes)";
+    return file + " " + pieces + " (" + bytes + " bytes)";
   }
 }
