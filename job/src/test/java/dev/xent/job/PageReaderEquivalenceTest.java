@@ -120,6 +120,15 @@ class PageReaderEquivalenceTest {
             Encoding.BYTE_STREAM_SPLIT);
     assertThat(codecs).containsExactlyInAnyOrder(CODECS);
     assertThat(maxRowGroups).isGreaterThan(3);
+    // Labels in the encodings the page reader decodes itself and in those it leaves to parquet.
+    assertThat(labelEncodings)
+        .as("label encodings")
+        .contains(
+            Encoding.PLAIN,
+            Encoding.PLAIN_DICTIONARY,
+            Encoding.RLE_DICTIONARY,
+            Encoding.DELTA_BINARY_PACKED,
+            Encoding.BYTE_STREAM_SPLIT);
     // Tasks planned smaller than a row group did split row groups at page boundaries.
     assertThat(partialPieces).isGreaterThan(100);
   }
@@ -279,6 +288,7 @@ class PageReaderEquivalenceTest {
   }
 
   private final java.util.Set<Encoding> encodings = new java.util.HashSet<>();
+  private final java.util.Set<Encoding> labelEncodings = new java.util.HashSet<>();
   private int partialPieces;
   private final java.util.Set<CompressionCodecName> codecs = new java.util.HashSet<>();
   private int maxRowGroups;
@@ -294,6 +304,8 @@ class PageReaderEquivalenceTest {
           if (chunk.getPath().toArray()[0].equals("logits")) {
             encodings.addAll(chunk.getEncodings());
             codecs.add(chunk.getCodec());
+          } else {
+            labelEncodings.addAll(chunk.getEncodings());
           }
         }
       }

@@ -15,10 +15,7 @@ import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.bytes.ByteBufferAllocator;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.bytes.BytesUtils;
-import org.apache.parquet.column.ColumnDescriptor;
-import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.Encoding;
-import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.DataPage;
 import org.apache.parquet.column.page.DataPageV1;
 import org.apache.parquet.column.page.DataPageV2;
@@ -33,17 +30,12 @@ import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.internal.column.columnindex.OffsetIndex;
 import org.apache.parquet.internal.filter2.columnindex.RowRanges;
-import org.apache.parquet.io.api.Converter;
-import org.apache.parquet.io.api.GroupConverter;
-import org.apache.parquet.io.api.PrimitiveConverter;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 
 /**
  * The executor's half of the page reader: reads a {@link PageTask}'s row groups with parquet's page
  * API (which decompresses), decodes the logits' levels and values itself and hands each row to a
  * {@link PageRowSink} straight from the page's values, never building Spark arrays. The label (one
- * value per row) is decoded by parquet's own column reader, which covers every encoding.
+ * value per row) is decoded a page at a time by {@link LabelPages}.
  */
 public final class PageRowReader {
   private PageRowReader() {}
@@ -57,8 +49,10 @@ public final class PageRowReader {
     Path path = new Path(task.file());
     // Column chunks are read in slices below G1's humongous-object size (half a region), so that
     // reading does not start a concurrent GC cycle per slice.
+    ParquetReadOptions.Builder builder =
+        HadoopReadOptions.builder(conf, path).withMaxAllocationInBytes(READ_SLICE);
     ParquetReadOptions options =
-        HadoopReadOptions.builder(conf, path).withMaxAllocationInBytes(READ_SLICE).build();
+        builder.withCodecFactory(new PageCodecs(builder.build().getCodecFactory())).build();
     try (ParquetFileReader reader =
         ParquetFileReader.open(HadoopInputFile.fromPath(path, conf), options)) {
       FileMetaData meta = reader.getFooter().getFileMetaData();
@@ -81,7 +75,8 @@ public final class PageRowReader {
           if (count > Integer.MAX_VALUE - 16) {
             throw new IOException(count + " rows, more than one task can hold");
           }
-          Labels labels = new Labels(store, layout, meta);
+          LabelPages labels =
+              new LabelPages(store.getPageReader(layout.label), layout.label, piece.firstRow());
           rows.readGroup(store.getPageReader(layout.logits), labels, (int) count);
         } catch (IOException | RuntimeException e) {
           throw new IOException("Cannot read " + where + ": " + e.getMessage(), e);
@@ -120,61 +115,6 @@ public final class PageRowReader {
             IntStream.range(piece.firstPage(), piece.endPage()).iterator(),
             pages);
     return reader.readFilteredRowGroup(piece.rowGroup(), ranges);
-  }
-
-  /**
-   * A row group's labels, read one per row as the rows are emitted (parquet's column reader covers
-   * every encoding; a label is one value per row, so its per-value calls are cheap).
-   */
-  private static final class Labels {
-    private final ColumnReader reader;
-    private final int present;
-    private final PrimitiveTypeName type;
-    private double value;
-
-    Labels(PageReadStore store, ColumnLayout layout, FileMetaData meta) {
-      ColumnDescriptor label = layout.label;
-      MessageType only = new MessageType("label", meta.getSchema().getType(label.getPath()[0]));
-      this.reader =
-          new ColumnReadStoreImpl(store, new IgnoringConverter(), only, meta.getCreatedBy())
-              .getColumnReader(label);
-      this.present = label.getMaxDefinitionLevel();
-      this.type = label.getPrimitiveType().getPrimitiveTypeName();
-    }
-
-    /** Moves to the next row's label; false when it is null. */
-    boolean next() {
-      boolean found = reader.getCurrentDefinitionLevel() == present;
-      if (found) {
-        value =
-            switch (type) {
-              case INT32 -> reader.getInteger();
-              case INT64 -> (double) reader.getLong();
-              case FLOAT -> reader.getFloat();
-              default -> reader.getDouble();
-            };
-      }
-      reader.consume();
-      return found;
-    }
-
-    double value() {
-      return value;
-    }
-  }
-
-  /** The label is read with getters; nothing is materialised through converters. */
-  private static final class IgnoringConverter extends GroupConverter {
-    @Override
-    public Converter getConverter(int fieldIndex) {
-      return new PrimitiveConverter() {};
-    }
-
-    @Override
-    public void start() {}
-
-    @Override
-    public void end() {}
   }
 
   /**
@@ -226,7 +166,7 @@ public final class PageRowReader {
       this.definitionWidth = BytesUtils.getWidthFromMaxInt(maxDefinition);
     }
 
-    void readGroup(PageReader pages, Labels labels, int rows) throws IOException {
+    void readGroup(PageReader pages, LabelPages labels, int rows) throws IOException {
       DictionaryPage dictionary = pages.readDictionaryPage();
       floatDictionary = null;
       doubleDictionary = null;
@@ -457,7 +397,7 @@ public final class PageRowReader {
     }
 
     /** Starts a row; the previous one, if still open, is complete. */
-    private void startRow(Labels labels, int rows) throws IOException {
+    private void startRow(LabelPages labels, int rows) throws IOException {
       if (pending) {
         emit(labels);
       }
@@ -471,7 +411,7 @@ public final class PageRowReader {
     }
 
     /** Every entry is a value: rows are runs between row starts, values are entries. */
-    private void assemblePresent(int entries, Labels labels, int rows) throws IOException {
+    private void assemblePresent(int entries, LabelPages labels, int rows) throws IOException {
       int first = startCount > 0 ? starts[0] : entries;
       if (first > 0) {
         if (!pending) {
@@ -492,7 +432,7 @@ public final class PageRowReader {
     }
 
     /** Splits a decoded page into rows; a row may have begun on an earlier page. */
-    private void assemble(int entries, Labels labels, int rows) throws IOException {
+    private void assemble(int entries, LabelPages labels, int rows) throws IOException {
       int value = 0;
       int entry = 0;
       while (entry < entries) {
@@ -540,7 +480,7 @@ public final class PageRowReader {
       rowLength = length;
     }
 
-    private void emitFromPage(int from, int length, Labels labels) {
+    private void emitFromPage(int from, int length, LabelPages labels) throws IOException {
       pending = false;
       if (!labels.next()) {
         sink.nullRow();
@@ -559,7 +499,7 @@ public final class PageRowReader {
       }
     }
 
-    private void emit(Labels labels) {
+    private void emit(LabelPages labels) throws IOException {
       pending = false;
       boolean hasLabel = labels.next();
       if (rowNull || !hasLabel) {
