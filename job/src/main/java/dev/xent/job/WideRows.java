@@ -9,6 +9,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
@@ -39,8 +40,12 @@ final class WideRows {
       if (first.isEmpty()) {
         return Optional.empty();
       }
+      // Options from the session's configuration (without them parquet parses Hadoop's XML
+      // defaults into a new one).
       try (ParquetFileReader reader =
-          ParquetFileReader.open(HadoopInputFile.fromStatus(first.get(), conf))) {
+          ParquetFileReader.open(
+              HadoopInputFile.fromStatus(first.get(), conf),
+              HadoopReadOptions.builder(conf, first.get().getPath()).build())) {
         long rows = 0;
         long values = 0;
         for (BlockMetaData block : reader.getRowGroups()) {

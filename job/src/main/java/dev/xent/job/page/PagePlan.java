@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.column.Encoding;
 import org.apache.parquet.crypto.ParquetCryptoRuntimeException;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -80,52 +81,42 @@ public final class PagePlan implements Serializable {
     long totalBytes = 0;
     for (String file : files) {
       String name = new Path(file).getName();
-      ParquetMetadata footer;
+      FilePlan plan;
+      // Options from the session's configuration: without them parquet makes a new Configuration
+      // per file, which parses Hadoop's XML defaults again (10-30 ms a file, measured).
+      Path hadoopPath = new Path(file);
       try (ParquetFileReader reader =
-          ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file), conf))) {
-        footer = reader.getFooter();
+          ParquetFileReader.open(
+              HadoopInputFile.fromPath(hadoopPath, conf),
+              HadoopReadOptions.builder(conf, hadoopPath).build())) {
+        ParquetMetadata footer = reader.getFooter();
+        FileMetaData meta = footer.getFileMetaData();
+        if (meta.getEncryptionType() != FileMetaData.EncryptionType.UNENCRYPTED) {
+          return unsupported(name + " is encrypted");
+        }
+        ColumnLayout layout;
+        try {
+          layout = ColumnLayout.analyze(meta.getSchema(), logitsColumn, labelColumn, name);
+        } catch (ColumnLayout.Unsupported e) {
+          return unsupported(e.getMessage());
+        }
+        if (doubles == null) {
+          doubles = layout.doubleLogits;
+          labelType = layout.labelType();
+        } else if (doubles != layout.doubleLogits || labelType != layout.labelType()) {
+          return unsupported("column types differ between files (" + name + ")");
+        }
+        plan = new FilePlan(file, footer.getBlocks());
+        String unsupported = plan.readChunks(reader, logitsColumn, labelColumn, name, maxTaskBytes);
+        if (unsupported != null) {
+          return unsupported(unsupported);
+        }
       } catch (ParquetCryptoRuntimeException e) {
         return unsupported(name + " is encrypted");
       }
-      FileMetaData meta = footer.getFileMetaData();
-      if (meta.getEncryptionType() != FileMetaData.EncryptionType.UNENCRYPTED) {
-        return unsupported(name + " is encrypted");
-      }
-      ColumnLayout layout;
-      try {
-        layout = ColumnLayout.analyze(meta.getSchema(), logitsColumn, labelColumn, name);
-      } catch (ColumnLayout.Unsupported e) {
-        return unsupported(e.getMessage());
-      }
-      if (doubles == null) {
-        doubles = layout.doubleLogits;
-        labelType = layout.labelType();
-      } else if (doubles != layout.doubleLogits || labelType != layout.labelType()) {
-        return unsupported("column types differ between files (" + name + ")");
-      }
-      List<BlockMetaData> groups = footer.getBlocks();
-      FilePlan plan = new FilePlan(file, groups);
-      for (int index = 0; index < groups.size(); index++) {
-        long bytes = 0;
-        for (ColumnChunkMetaData chunk : groups.get(index).getColumns()) {
-          String top = chunk.getPath().toArray()[0];
-          if (top.equals(logitsColumn)) {
-            for (Encoding encoding : chunk.getEncodings()) {
-              if (!LOGITS_ENCODINGS.contains(encoding)) {
-                return unsupported(
-                    "logits encoding " + encoding + " in " + name + " row group " + index);
-              }
-            }
-            plan.logits[index] = chunk;
-            bytes += chunk.getTotalSize();
-          } else if (top.equals(labelColumn)) {
-            plan.label[index] = chunk;
-            bytes += chunk.getTotalSize();
-          }
-        }
-        plan.bytes[index] = bytes;
-        totalBytes += bytes;
-        rows += groups.get(index).getRowCount();
+      for (int index = 0; index < plan.groups.size(); index++) {
+        totalBytes += plan.bytes[index];
+        rows += plan.groups.get(index).getRowCount();
       }
       plans.add(plan);
     }
@@ -133,7 +124,7 @@ public final class PagePlan implements Serializable {
     long taskBytes = Math.min(maxTaskBytes, Math.max(MIN_BALANCED_TASK_BYTES, balanced));
     List<PageTask> tasks = new ArrayList<>();
     for (FilePlan plan : plans) {
-      plan.addTasks(conf, taskBytes, tasks);
+      plan.addTasks(taskBytes, tasks);
     }
     // Largest first: Spark starts tasks in order, so the small ones fill in at the end.
     tasks.sort(Comparator.comparingLong(PageTask::bytes).reversed());
@@ -147,6 +138,7 @@ public final class PagePlan implements Serializable {
     final ColumnChunkMetaData[] logits;
     final ColumnChunkMetaData[] label;
     final long[] bytes;
+    final OffsetIndex[] logitsPages;
 
     FilePlan(String file, List<BlockMetaData> groups) {
       this.file = file;
@@ -154,20 +146,57 @@ public final class PagePlan implements Serializable {
       this.logits = new ColumnChunkMetaData[groups.size()];
       this.label = new ColumnChunkMetaData[groups.size()];
       this.bytes = new long[groups.size()];
+      this.logitsPages = new OffsetIndex[groups.size()];
     }
 
-    void addTasks(Configuration conf, long taskBytes, List<PageTask> tasks) throws IOException {
+    /**
+     * Finds each row group's two column chunks and, where a row group may be split, the logits'
+     * offset index (read now, while the file is open); returns why the file cannot be read page by
+     * page, or null.
+     */
+    String readChunks(
+        ParquetFileReader reader,
+        String logitsColumn,
+        String labelColumn,
+        String name,
+        long maxTaskBytes)
+        throws IOException {
+      for (int index = 0; index < groups.size(); index++) {
+        for (ColumnChunkMetaData chunk : groups.get(index).getColumns()) {
+          String top = chunk.getPath().toArray()[0];
+          if (top.equals(logitsColumn)) {
+            for (Encoding encoding : chunk.getEncodings()) {
+              if (!LOGITS_ENCODINGS.contains(encoding)) {
+                return "logits encoding " + encoding + " in " + name + " row group " + index;
+              }
+            }
+            logits[index] = chunk;
+            bytes[index] += chunk.getTotalSize();
+          } else if (top.equals(labelColumn)) {
+            label[index] = chunk;
+            bytes[index] += chunk.getTotalSize();
+          }
+        }
+        // The task size is at least this, so only a larger row group can be split.
+        if (bytes[index] > Math.min(maxTaskBytes, MIN_BALANCED_TASK_BYTES) && splittable(index)) {
+          logitsPages[index] = reader.readOffsetIndex(logits[index]);
+        }
+      }
+      return null;
+    }
+
+    void addTasks(long taskBytes, List<PageTask> tasks) {
       List<PageTask.Piece> pending = new ArrayList<>();
       long pendingBytes = 0;
       for (int index = 0; index < groups.size(); index++) {
         long rowCount = groups.get(index).getRowCount();
-        if (bytes[index] > taskBytes && splittable(index)) {
+        if (bytes[index] > taskBytes && logitsPages[index] != null) {
           if (!pending.isEmpty()) {
             tasks.add(new PageTask(file, pending, pendingBytes));
             pending = new ArrayList<>();
             pendingBytes = 0;
           }
-          split(conf, index, rowCount, taskBytes, tasks);
+          split(index, rowCount, taskBytes, tasks);
           continue;
         }
         if (!pending.isEmpty() && pendingBytes + bytes[index] > taskBytes) {
@@ -192,14 +221,8 @@ public final class PagePlan implements Serializable {
     }
 
     /** Runs of consecutive logits pages of about {@code taskBytes} each, one task per run. */
-    private void split(
-        Configuration conf, int index, long rowCount, long taskBytes, List<PageTask> tasks)
-        throws IOException {
-      OffsetIndex pages;
-      try (ParquetFileReader reader =
-          ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file), conf))) {
-        pages = reader.readOffsetIndex(logits[index]);
-      }
+    private void split(int index, long rowCount, long taskBytes, List<PageTask> tasks) {
+      OffsetIndex pages = logitsPages[index];
       long labelBytes = label[index].getTotalSize();
       int first = 0;
       long runBytes = 0;
