@@ -7,14 +7,14 @@
 #   scripts/bench.sh                      the full suite: 1M × 100, 10M × 100 and 1000 × 131,072
 #                                         float32 rows, then 10M-vs-1M scaling
 #   scripts/bench.sh --rows N --classes C one data set only
-#   options: --methods "scan hof udf mllib xent-spark xent-page"  --warm PASSES  --data DIR
+#   options: --methods "scan hof udf mllib xent-sql xent-spark xent-page"  --warm PASSES  --data DIR
 # Data is generated once with `xent generate` and cached in --data (default job/target/bench).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rows=""
 classes=100
-methods="scan hof udf mllib xent-spark xent-page"
+methods="scan hof udf mllib xent-sql xent-spark xent-page"
 warm=3
 data_dir="$root/job/target/bench"
 while [[ $# -gt 0 ]]; do

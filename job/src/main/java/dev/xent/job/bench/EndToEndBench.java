@@ -30,7 +30,8 @@ import scala.jdk.javaapi.CollectionConverters;
  *
  * <p>Methods: scan (Spark's bare scan of the columns), hof (SQL higher-order functions), udf (a
  * naive boxed Java UDF), mllib (MulticlassClassificationEvaluator logLoss + accuracy on softmax
- * probability vectors), xent-spark and xent-page (the evaluate job with Spark's reader or the page
+ * probability vectors), xent-sql (xent's SQL functions, Catalyst expressions with generated code,
+ * averaged by Spark), xent-spark and xent-page (the evaluate job with Spark's reader or the page
  * reader).
  */
 public final class EndToEndBench {
@@ -98,6 +99,16 @@ public final class EndToEndBench {
                 .first();
         yield new double[] {row.getDouble(0), row.getDouble(1)};
       }
+      case "xent-sql" -> {
+        // xent's SQL functions: Catalyst expressions with generated code, summed by Spark.
+        Row row =
+            spark
+                .sql(
+                    "SELECT avg(softmax_cross_entropy(logits, label)),"
+                        + " avg(CAST(logits_argmax(logits) = label AS double)) FROM bench_input")
+                .first();
+        yield new double[] {row.getDouble(0), row.getDouble(1)};
+      }
       case "mllib" -> {
         Dataset<Row> scored =
             spark
@@ -139,7 +150,7 @@ public final class EndToEndBench {
           throw new IllegalArgumentException(
               String.format(
                   Locale.ROOT,
-                  "unknown method '%s' (scan, hof, udf, mllib, xent-spark, xent-page)",
+                  "unknown method '%s' (scan, hof, udf, mllib, xent-sql, xent-spark, xent-page)",
                   method));
     };
   }
