@@ -43,7 +43,8 @@ spark_home() {
     (cd "$root" && mvn -B -q -DskipTests -Dspotless.check.skip=true install) >&2
   fi
   rm -rf "$home" && mkdir -p "$home/jars" "$home/conf"
-  tr ':' '\n' < "$classpath_file" | while read -r jar; do
+  # The file has no final newline: read returns false on its last entry, which still counts.
+  tr ':' '\n' < "$classpath_file" | while read -r jar || [[ -n "$jar" ]]; do
     [[ -n "$jar" ]] && ln -sf "$jar" "$home/jars/"
   done
   echo "$home"
