@@ -1,7 +1,9 @@
 package dev.xent.job;
 
 import dev.xent.kernel.LossStatsAccumulator;
+import dev.xent.kernel.Reason;
 import dev.xent.kernel.Scored;
+import dev.xent.kernel.Scoring;
 import dev.xent.spark.RowScorer;
 import java.util.Collections;
 import java.util.Iterator;
@@ -15,6 +17,7 @@ import org.apache.spark.sql.execution.InputAdapter;
 import org.apache.spark.sql.execution.ProjectExec;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.WholeStageCodegenExec;
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.sql.types.ByteType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DecimalType;
@@ -38,9 +41,12 @@ final class ColumnarPairs {
 
   /**
    * Reduces {@code pairs} (two columns: logits, label) batch by batch, or returns null when its
-   * physical plan is not a plain columnar scan (the caller then reduces rows).
+   * physical plan is not a plain columnar scan (the caller then reduces rows). {@code
+   * sparseSoftmax}: the rows are scored as sparse softmax (not sigmoid), which allows the
+   * allocation-free path for float logits.
    */
-  static LossStatsAccumulator reduce(Dataset<Row> pairs, RowScorer scorer, DataType labelType) {
+  static LossStatsAccumulator reduce(
+      Dataset<Row> pairs, RowScorer scorer, DataType labelType, boolean sparseSoftmax) {
     var execution = ((org.apache.spark.sql.classic.Dataset<Row>) pairs).queryExecution();
     SparkPlan root = execution.executedPlan();
     SparkPlan scan = columnarScan(root);
@@ -62,10 +68,15 @@ final class ColumnarPairs {
             .mapPartitions(
                 (Iterator<ColumnarBatch> it) -> {
                   LossStatsAccumulator accumulator = new LossStatsAccumulator();
+                  FloatRows floatRows = new FloatRows();
                   while (it.hasNext()) {
                     ColumnarBatch batch = it.next();
                     ColumnVector logits = batch.column(logitsIndex);
                     ColumnVector labels = batch.column(labelIndex);
+                    if (sparseSoftmax && floatRows.accepts(logits, labels, labelType)) {
+                      floatRows.reduce(batch.numRows(), accumulator);
+                      continue;
+                    }
                     // A batch whose elements hold no null skips the per-element null check.
                     RowScorer batchScorer =
                         elementsMayBeNull(logits) ? scorer : withoutNullElements;
@@ -83,6 +94,56 @@ final class ColumnarPairs {
     LossStatsAccumulator total = new LossStatsAccumulator();
     partitions.forEach(total::merge);
     return total;
+  }
+
+  /**
+   * The common batch, reduced without allocating per row: float logits in Spark's writable vectors
+   * (what its Parquet and ORC readers fill) without null elements, and an int or long label. Each
+   * row's floats are copied into one reused array and scored by the same {@link Scoring} call as
+   * {@link RowScorer} makes, with the same verdict for null rows; everything else takes the general
+   * path. {@code ColumnarArray.toFloatArray} allocated a row-sized array for every row.
+   */
+  private static final class FloatRows {
+    private WritableColumnVector logits;
+    private WritableColumnVector elements;
+    private ColumnVector labels;
+    private boolean longLabels;
+    private float[] row = new float[0];
+
+    boolean accepts(ColumnVector logits, ColumnVector labels, DataType labelType) {
+      if (!(logits instanceof WritableColumnVector arrays)
+          || arrays.getChild(0) == null
+          || !(arrays.getChild(0).dataType() instanceof FloatType)
+          || arrays.getChild(0).hasNull()
+          || !(labelType instanceof IntegerType || labelType instanceof LongType)) {
+        return false;
+      }
+      this.logits = arrays;
+      this.elements = arrays.getChild(0);
+      this.labels = labels;
+      this.longLabels = labelType instanceof LongType;
+      return true;
+    }
+
+    void reduce(int rows, LossStatsAccumulator accumulator) {
+      for (int r = 0; r < rows; r++) {
+        if (logits.isNullAt(r) || labels.isNullAt(r)) {
+          accumulator.add(Reason.NULL_INPUT, Double.NaN, false);
+          continue;
+        }
+        int length = logits.getArrayLength(r);
+        int offset = logits.getArrayOffset(r);
+        if (row.length != length) {
+          row = new float[length];
+        }
+        for (int i = 0; i < length; i++) {
+          row[i] = elements.getFloat(offset + i);
+        }
+        double label = longLabels ? (double) labels.getLong(r) : labels.getInt(r);
+        Scored scored = Scoring.sparse(row, label);
+        accumulator.add(scored.reason(), scored.loss(), scored.correct());
+      }
+    }
   }
 
   /**

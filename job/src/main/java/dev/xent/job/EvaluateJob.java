@@ -153,7 +153,8 @@ public final class EvaluateJob {
       // Columnar batches where the scan produces them; rows otherwise (JSON, vectors, ...).
       total =
           InputTypes.labelKind(targetType).isScalar() && logitsType instanceof ArrayType && COLUMNAR
-              ? ColumnarPairs.reduce(pairs, scorer, targetType)
+              ? ColumnarPairs.reduce(
+                  pairs, scorer, targetType, config.loss() == EvaluateConfig.Loss.SOFTMAX)
               : null;
       if (total == null) {
         total = reducePartitions(pairs, new ScoredPairs(scorer, logitsType, targetType));

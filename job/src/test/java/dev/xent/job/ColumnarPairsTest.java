@@ -28,25 +28,36 @@ import org.junit.jupiter.api.io.TempDir;
 class ColumnarPairsTest {
   @TempDir Path tmp;
 
-  private static LossStats rowByRow(Dataset<Row> pairs) {
+  private static LossStats rowByRow(Dataset<Row> pairs, boolean sigmoid) {
     DataType logits = pairs.schema().apply(0).dataType();
     DataType label = pairs.schema().apply(1).dataType();
     return EvaluateJob.reducePartitions(
-            pairs, new EvaluateJob.ScoredPairs(new RowScorer(logits, label, false), logits, label))
+            pairs,
+            new EvaluateJob.ScoredPairs(new RowScorer(logits, label, sigmoid), logits, label))
         .result();
   }
 
-  private static LossStats columnar(Dataset<Row> pairs) {
+  private static LossStats columnar(Dataset<Row> pairs, boolean sigmoid) {
     DataType logits = pairs.schema().apply(0).dataType();
     DataType label = pairs.schema().apply(1).dataType();
     LossStatsAccumulator result =
-        ColumnarPairs.reduce(pairs, new RowScorer(logits, label, false), label);
+        ColumnarPairs.reduce(pairs, new RowScorer(logits, label, sigmoid), label, !sigmoid);
     assertThat(result).as("the columnar path was taken").isNotNull();
     return result.result();
   }
 
   @Test
   void batchesGiveTheSameStatsAsRowsForEveryLabelTypeAndNullKind() {
+    batchesGiveTheSameStatsAsRows(true);
+  }
+
+  /** Without null elements int and long labels take the allocation-free path for float rows. */
+  @Test
+  void batchesWithoutNullElementsGiveTheSameStatsAsRows() {
+    batchesGiveTheSameStatsAsRows(false);
+  }
+
+  private void batchesGiveTheSameStatsAsRows(boolean nullElements) {
     for (DataType labelType :
         List.of(
             DataTypes.IntegerType,
@@ -66,19 +77,22 @@ class ColumnarPairsTest {
         int width = random.nextInt(12);
         Float[] z = new Float[width];
         for (int j = 0; j < width; j++) {
-          z[j] = random.nextInt(97) == 0 ? null : (float) random.nextGaussian() * 3;
+          z[j] = nullElements && random.nextInt(97) == 0 ? null : (float) random.nextGaussian() * 3;
         }
         Object label = i % 89 == 0 ? null : label(labelType, random.nextInt(14) - 1, random);
         rows.add(RowFactory.create(label, i % 83 == 0 ? null : z));
       }
-      Path dir = tmp.resolve(labelType.typeName().replaceAll("[^a-z]", ""));
+      Path dir = tmp.resolve(labelType.typeName().replaceAll("[^a-z]", "") + nullElements);
       writeParquet(rows, schema, dir);
       Dataset<Row> pairs =
           spark().read().parquet(dir.toString()).select(col("logits"), col("label"));
-      LossStats expected = rowByRow(pairs);
-      assertThat(columnar(pairs)).as(labelType.simpleString()).isEqualTo(expected);
+      LossStats expected = rowByRow(pairs, false);
+      assertThat(columnar(pairs, false)).as(labelType.simpleString()).isEqualTo(expected);
       assertThat(expected.rows()).isEqualTo(9000);
       assertThat(expected.rowsInvalid()).isPositive();
+      // Sigmoid rows (scalar targets for array logits: length mismatches) never take the softmax
+      // shortcut.
+      assertThat(columnar(pairs, true)).as("sigmoid").isEqualTo(rowByRow(pairs, true));
     }
   }
 
@@ -110,6 +124,7 @@ class ColumnarPairsTest {
     Dataset<Row> pairs = spark().read().json(json.toString()).select(col("logits"), col("label"));
     DataType logits = pairs.schema().apply(0).dataType();
     DataType label = pairs.schema().apply(1).dataType();
-    assertThat(ColumnarPairs.reduce(pairs, new RowScorer(logits, label, false), label)).isNull();
+    assertThat(ColumnarPairs.reduce(pairs, new RowScorer(logits, label, false), label, true))
+        .isNull();
   }
 }
