@@ -61,15 +61,8 @@ final class ExpBlocks {
     double k = shifted - SHIFT;
     double r = Math.fma(k, -LN2_HI, x);
     r = Math.fma(k, -LN2_LO, r);
-    // Estrin's scheme: the polynomial in four dependent steps instead of Horner's ten.
-    double r2 = r * r;
-    double r4 = r2 * r2;
-    double r8 = r4 * r4;
-    double low = Math.fma(r2, Math.fma(r, C5, C4), Math.fma(r, C3, C2));
-    double high = Math.fma(r2, Math.fma(r, C9, C8), Math.fma(r, C7, C6));
-    double q = Math.fma(r8, Math.fma(r, C11, C10), Math.fma(r4, high, low));
     // 1 + (r + r²q): the small part first, so that only the last addition rounds near 1.
-    double p = 1.0 + Math.fma(r2, q, r);
+    double p = 1.0 + expm1Reduced(r);
     // The low 11 bits of the shifted value are k + 1023; moved into the exponent field they make
     // 2^k, and the product with p is exact for k ≥ −1021.
     return p * Double.longBitsToDouble(bits << 52);
@@ -86,7 +79,14 @@ final class ExpBlocks {
       return exp(x) - 1.0;
     }
     // |x| ≤ ln2/2: k = 0, so r = x and e^x − 1 = r + r²q with no 1 to round against.
-    double r = x;
+    return expm1Reduced(x);
+  }
+
+  /**
+   * e^r − 1 = r + r²·q(r) for |r| ≤ ln2/2, by Estrin's scheme: the polynomial in four dependent
+   * steps instead of Horner's ten.
+   */
+  private static double expm1Reduced(double r) {
     double r2 = r * r;
     double r4 = r2 * r2;
     double r8 = r4 * r4;
