@@ -8,6 +8,7 @@
 #                                         float32 rows, then 10M-vs-1M scaling
 #   scripts/bench.sh --rows N --classes C one data set only
 #   options: --methods "scan hof udf mllib xent-sql xent-spark xent-page"  --warm PASSES  --data DIR
+#            --interleave "scan xent-spark xent-page" (also alternated in one JVM; "" for none)
 # Data is generated once with `xent generate` and cached in --data (default job/target/bench).
 set -euo pipefail
 
@@ -16,6 +17,7 @@ rows=""
 classes=100
 methods="scan hof udf mllib xent-sql xent-spark xent-page"
 warm=3
+interleave="scan xent-spark xent-page"
 data_dir="$root/job/target/bench"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -23,6 +25,7 @@ while [[ $# -gt 0 ]]; do
     --classes) classes="$2"; shift 2 ;;
     --methods) methods="$2"; shift 2 ;;
     --warm) warm="$2"; shift 2 ;;
+    --interleave) interleave="$2"; shift 2 ;;
     --data) data_dir="$2"; shift 2 ;;
     *) echo "bench.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
@@ -62,6 +65,21 @@ measure() {
   done
   python3 "$root/scripts/bench_table.py" "$n" "$c" "$machine" < "$lines"
   echo
+  # The same warm passes alternating in one JVM: a machine whose speed drifts between the fresh
+  # JVMs above slows every method alike here.
+  if [[ -n "$interleave" ]]; then
+    local mixed="$results_dir/rows-$n-classes-$c.interleaved.jsonl"
+    # shellcheck disable=SC2046
+    java $(cat "$root/job/target/classes/xent-jvm-options.txt") -Xmx6g \
+      -Dlog4j2.configurationFile="$root/conf/log4j2-cli.properties" \
+      -cp "$jar:$(cat "$root/job/target/spark-classpath.txt")" \
+      dev.xent.job.bench.EndToEndBench "${interleave// /,}" "$data" "$(( warm + 2 ))" \
+      | grep '^{' | tee "$mixed" >&2
+    echo "Warm passes interleaved in one JVM ($(( warm + 2 )) rounds):"
+    echo
+    python3 "$root/scripts/bench_table.py" "$n" "$c" "$machine" < "$mixed"
+    echo
+  fi
 }
 
 if [[ -n "$rows" ]]; then

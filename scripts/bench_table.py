@@ -10,14 +10,17 @@ def scaling(small_file, large_file):
     def load(path):
         with open(path) as f:
             return {r["method"]: r for r in map(json.loads, filter(str.strip, f))}
+
+    def quotient(a, b):
+        return "-" if a is None or b is None else f"{a / b:.1f}"
     small, large = load(small_file), load(large_file)
     print("Scaling, 10M vs 1M rows (10.0 = linear):\n")
     print("| method | cold 10M ÷ 1M | warm 10M ÷ 1M |")
     print("|---|---|---|")
     for method, r in large.items():
         if method in small:
-            print(f"| {method} | {r['cold_seconds'] / small[method]['cold_seconds']:.1f} | "
-                  f"{r['warm_seconds'] / small[method]['warm_seconds']:.1f} |")
+            print(f"| {method} | {quotient(r['cold_seconds'], small[method]['cold_seconds'])} | "
+                  f"{quotient(r['warm_seconds'], small[method]['warm_seconds'])} |")
     sys.exit(0)
 
 
@@ -31,7 +34,11 @@ mfloats = rows * classes / 1e6
 
 
 def ratio(r, key):
-    return f"{r[key] / base[key]:.2f}" if base else "-"
+    return f"{r[key] / base[key]:.2f}" if base and r[key] is not None else "-"
+
+
+def seconds(value):
+    return "-" if value is None else f"{value:.2f}"
 
 
 def number(value, digits):
@@ -42,7 +49,7 @@ print(f"{rows:,} rows × {classes} float32 classes, local[*] on {machine}\n")
 print("| method | cold s | warm s | warm M floats/s | cold × scan | warm × scan | mean loss | accuracy |")
 print("|---|---|---|---|---|---|---|---|")
 for r in results:
-    print(f"| {r['method']} | {r['cold_seconds']:.2f} | {r['warm_seconds']:.2f} | "
+    print(f"| {r['method']} | {seconds(r['cold_seconds'])} | {r['warm_seconds']:.2f} | "
           f"{mfloats / r['warm_seconds']:.0f} | {ratio(r, 'cold_seconds')} | "
           f"{ratio(r, 'warm_seconds')} | {number(r['mean_loss'], 12)} | {number(r['accuracy'], 6)} |")
 

@@ -26,7 +26,9 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * One method of scripts/bench.sh in this (fresh) JVM: the first pass after the session is ready is
  * "cold", the minimum of the further passes "warm". Prints one JSON line with the times and the
- * method's mean loss and accuracy, so the script can check that every method agrees.
+ * method's mean loss and accuracy, so the script can check that every method agrees. Given a
+ * comma-separated list of methods, it alternates their passes in one JVM and reports warm times
+ * only (a check on a machine whose speed drifts between the fresh JVMs).
  *
  * <p>Methods: scan (Spark's bare scan of the columns), hof (SQL higher-order functions), udf (a
  * naive boxed Java UDF), mllib (MulticlassClassificationEvaluator logLoss + accuracy on softmax
@@ -39,35 +41,45 @@ public final class EndToEndBench {
 
   public static void main(String[] args) {
     if (args.length < 2) {
-      System.err.println("usage: EndToEndBench METHOD PATH [WARM_PASSES]");
+      System.err.println("usage: EndToEndBench METHOD[,METHOD...] PATH [WARM_PASSES]");
       System.exit(2);
     }
-    String method = args[0];
+    List<String> methods = List.of(args[0].split(","));
     String path = args[1];
     int warmPasses = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-    SparkSession spark = Sessions.start("xent bench " + method, null, Map.of());
+    SparkSession spark = Sessions.start("xent bench " + args[0], null, Map.of());
     spark.read().parquet(path).createOrReplaceTempView("bench_input");
     spark.udf().register("naive_loss", naiveLoss(), DataTypes.DoubleType);
     spark.udf().register("naive_argmax", naiveArgmax(), DataTypes.IntegerType);
-    List<Double> seconds = new ArrayList<>();
-    double[] result = null;
+    // Several methods: passes alternate between them in this one JVM, so that a machine whose
+    // speed drifts slows all of them alike; only warm times mean something then.
+    boolean interleaved = methods.size() > 1;
+    Map<String, List<Double>> seconds = new LinkedHashMap<>();
+    Map<String, double[]> results = new LinkedHashMap<>();
     for (int pass = 0; pass <= warmPasses; pass++) {
-      long start = System.nanoTime();
-      result = run(spark, method, path);
-      seconds.add((System.nanoTime() - start) / 1e9);
+      for (String method : methods) {
+        long start = System.nanoTime();
+        results.put(method, run(spark, method, path));
+        seconds
+            .computeIfAbsent(method, m -> new ArrayList<>())
+            .add((System.nanoTime() - start) / 1e9);
+      }
     }
-    Map<String, Object> line = new LinkedHashMap<>();
-    line.put("method", method);
-    line.put("cold_seconds", seconds.get(0));
-    line.put(
-        "warm_seconds",
-        seconds.subList(1, seconds.size()).stream()
-            .mapToDouble(Double::doubleValue)
-            .min()
-            .orElse(Double.NaN));
-    line.put("mean_loss", result[0]);
-    line.put("accuracy", result[1]);
-    System.out.println(Json.write(line));
+    for (String method : methods) {
+      List<Double> times = seconds.get(method);
+      Map<String, Object> line = new LinkedHashMap<>();
+      line.put("method", method);
+      line.put("cold_seconds", interleaved ? null : times.get(0));
+      line.put(
+          "warm_seconds",
+          times.subList(1, times.size()).stream()
+              .mapToDouble(Double::doubleValue)
+              .min()
+              .orElse(Double.NaN));
+      line.put("mean_loss", results.get(method)[0]);
+      line.put("accuracy", results.get(method)[1]);
+      System.out.println(Json.write(line));
+    }
     spark.stop();
   }
 
