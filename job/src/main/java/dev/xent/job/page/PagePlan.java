@@ -135,17 +135,20 @@ public final class PagePlan implements Serializable {
   private static final class FilePlan {
     final String file;
     final List<BlockMetaData> groups;
-    final ColumnChunkMetaData[] logits;
-    final ColumnChunkMetaData[] label;
+
+    /** Compressed bytes of the two column chunks, and of the label chunk alone. */
     final long[] bytes;
+
+    final long[] labelBytes;
+
+    /** The logits' offset index where the row group may be split, else null. */
     final OffsetIndex[] logitsPages;
 
     FilePlan(String file, List<BlockMetaData> groups) {
       this.file = file;
       this.groups = groups;
-      this.logits = new ColumnChunkMetaData[groups.size()];
-      this.label = new ColumnChunkMetaData[groups.size()];
       this.bytes = new long[groups.size()];
+      this.labelBytes = new long[groups.size()];
       this.logitsPages = new OffsetIndex[groups.size()];
     }
 
@@ -162,6 +165,8 @@ public final class PagePlan implements Serializable {
         long maxTaskBytes)
         throws IOException {
       for (int index = 0; index < groups.size(); index++) {
+        ColumnChunkMetaData logits = null;
+        ColumnChunkMetaData label = null;
         for (ColumnChunkMetaData chunk : groups.get(index).getColumns()) {
           String top = chunk.getPath().toArray()[0];
           if (top.equals(logitsColumn)) {
@@ -170,16 +175,17 @@ public final class PagePlan implements Serializable {
                 return "logits encoding " + encoding + " in " + name + " row group " + index;
               }
             }
-            logits[index] = chunk;
-            bytes[index] += chunk.getTotalSize();
+            logits = chunk;
           } else if (top.equals(labelColumn)) {
-            label[index] = chunk;
-            bytes[index] += chunk.getTotalSize();
+            label = chunk;
+            labelBytes[index] = chunk.getTotalSize();
           }
         }
+        bytes[index] = (logits == null ? 0 : logits.getTotalSize()) + labelBytes[index];
         // The task size is at least this, so only a larger row group can be split.
-        if (bytes[index] > Math.min(maxTaskBytes, MIN_BALANCED_TASK_BYTES) && splittable(index)) {
-          logitsPages[index] = reader.readOffsetIndex(logits[index]);
+        if (bytes[index] > Math.min(maxTaskBytes, MIN_BALANCED_TASK_BYTES)
+            && splittable(logits, label, groups.get(index).getRowCount())) {
+          logitsPages[index] = reader.readOffsetIndex(logits);
         }
       }
       return null;
@@ -212,18 +218,18 @@ public final class PagePlan implements Serializable {
       }
     }
 
-    private boolean splittable(int index) {
-      return logits[index] != null
-          && label[index] != null
-          && logits[index].getOffsetIndexReference() != null
-          && label[index].getOffsetIndexReference() != null
-          && groups.get(index).getRowCount() > 1;
+    private static boolean splittable(
+        ColumnChunkMetaData logits, ColumnChunkMetaData label, long rowCount) {
+      return logits != null
+          && label != null
+          && logits.getOffsetIndexReference() != null
+          && label.getOffsetIndexReference() != null
+          && rowCount > 1;
     }
 
     /** Runs of consecutive logits pages of about {@code taskBytes} each, one task per run. */
     private void split(int index, long rowCount, long taskBytes, List<PageTask> tasks) {
       OffsetIndex pages = logitsPages[index];
-      long labelBytes = label[index].getTotalSize();
       int first = 0;
       long runBytes = 0;
       for (int page = 0; page < pages.getPageCount(); page++) {
@@ -232,7 +238,7 @@ public final class PagePlan implements Serializable {
         if (runBytes >= taskBytes || last) {
           long firstRow = pages.getFirstRowIndex(first);
           long endRow = last ? rowCount : pages.getFirstRowIndex(page + 1);
-          long share = (long) ((double) labelBytes * (endRow - firstRow) / rowCount);
+          long share = (long) ((double) labelBytes[index] * (endRow - firstRow) / rowCount);
           tasks.add(
               new PageTask(
                   file,
