@@ -2,7 +2,6 @@ package dev.xent.job.page;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import org.apache.parquet.bytes.ByteBufferAllocator;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
@@ -46,31 +45,15 @@ final class PageCodecs implements CompressionCodecFactory {
   }
 
   /** Per thread: the two page buffers and one for the compressed bytes, grown, never shrunk. */
-  private static final class Buffers implements ByteBufferAllocator {
+  private static final class Buffers {
     final byte[][] pages = {new byte[0], new byte[0]};
-    private byte[] compressed = new byte[0];
+    final ReusedHeapBuffer compressed = new ReusedHeapBuffer();
 
     byte[] page(int slot, int size) {
       if (pages[slot].length < size) {
         pages[slot] = new byte[size];
       }
       return pages[slot];
-    }
-
-    @Override
-    public ByteBuffer allocate(int size) {
-      if (compressed.length < size) {
-        compressed = new byte[size];
-      }
-      return ByteBuffer.wrap(compressed, 0, size).slice();
-    }
-
-    @Override
-    public void release(ByteBuffer buffer) {}
-
-    @Override
-    public boolean isDirect() {
-      return false;
     }
   }
 
@@ -87,7 +70,7 @@ final class PageCodecs implements CompressionCodecFactory {
     public BytesInput decompress(BytesInput bytes, int size) throws IOException {
       Buffers buffers = BUFFERS.get();
       // One copy when the page spans several read slices; none when it lies in one.
-      ByteBuffer in = bytes.toByteBuffer(buffers, released -> {});
+      ByteBuffer in = bytes.toByteBuffer(buffers.compressed, released -> {});
       if (!in.hasArray()) {
         throw new IOException("compressed page bytes are not on the heap");
       }

@@ -12,7 +12,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.ParquetReadOptions;
-import org.apache.parquet.bytes.ByteBufferAllocator;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.column.Encoding;
@@ -23,8 +22,6 @@ import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.column.page.PageReader;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.metadata.BlockMetaData;
-import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnPath;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
@@ -94,24 +91,18 @@ public final class PageRowReader {
     if (piece.wholeRowGroup()) {
       return reader.readRowGroup(piece.rowGroup());
     }
-    BlockMetaData group = reader.getRowGroups().get(piece.rowGroup());
-    ColumnChunkMetaData logits = null;
-    for (ColumnChunkMetaData chunk : group.getColumns()) {
-      if (chunk.getPath().equals(ColumnPath.get(layout.logits.getPath()))) {
-        logits = chunk;
-      }
-    }
-    if (logits == null) {
-      throw new IOException("no logits column chunk");
-    }
-    OffsetIndex pages = reader.readOffsetIndex(logits);
+    // The row group's index store, which readFilteredRowGroup then reuses: one offset-index read.
+    OffsetIndex pages =
+        reader
+            .getColumnIndexStore(piece.rowGroup())
+            .getOffsetIndex(ColumnPath.get(layout.logits.getPath()));
     if (pages.getPageCount() < piece.endPage()
         || pages.getFirstRowIndex(piece.firstPage()) != piece.firstRow()) {
       throw new IOException("the offset index changed since the plan was made");
     }
     RowRanges ranges =
         RowRanges.create(
-            group.getRowCount(),
+            reader.getRowGroups().get(piece.rowGroup()).getRowCount(),
             IntStream.range(piece.firstPage(), piece.endPage()).iterator(),
             pages);
     return reader.readFilteredRowGroup(piece.rowGroup(), ranges);
@@ -229,7 +220,7 @@ public final class PageRowReader {
      * page, which G1 treats as humongous).
      */
     private ByteBuffer bytes(BytesInput input) throws IOException {
-      ByteBuffer buffer = input.toByteBuffer(scratch, released -> {});
+      ByteBuffer buffer = input.toByteBuffer(scratch.bytes, released -> {});
       if (!buffer.hasArray()) {
         throw new IOException("page bytes are not on the heap");
       }
@@ -538,12 +529,14 @@ public final class PageRowReader {
    * Page-sized work arrays, kept per executor thread across tasks: allocating them per task (or per
    * page) made G1 start a concurrent cycle for each, as they exceed half a heap region.
    */
-  private static final class Scratch implements ByteBufferAllocator {
+  private static final class Scratch {
     int[] repetition = new int[0];
     int[] definition = new int[0];
     int[] starts = new int[0];
     int[] ids = new int[0];
-    private byte[] bytes = new byte[0];
+
+    /** Parquet copies page bytes into the one buffer it "allocates" here. */
+    final ReusedHeapBuffer bytes = new ReusedHeapBuffer();
 
     void levels(int size) {
       if (repetition.length < size) {
@@ -552,23 +545,6 @@ public final class PageRowReader {
         starts = new int[size];
         ids = new int[size];
       }
-    }
-
-    /** Parquet copies page bytes into the one buffer it "allocates" here. */
-    @Override
-    public ByteBuffer allocate(int size) {
-      if (bytes.length < size) {
-        bytes = new byte[size];
-      }
-      return ByteBuffer.wrap(bytes, 0, size).slice();
-    }
-
-    @Override
-    public void release(ByteBuffer buffer) {}
-
-    @Override
-    public boolean isDirect() {
-      return false;
     }
   }
 
