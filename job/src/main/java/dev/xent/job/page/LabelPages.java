@@ -112,14 +112,7 @@ final class LabelPages {
     int at = 0;
     if (maxDefinition > 0) {
       if (page.getDlEncoding() == Encoding.RLE && column.getMaxRepetitionLevel() == 0) {
-        if (bytes.length < 4) {
-          throw new IOException("truncated label definition levels");
-        }
-        int length =
-            (bytes[0] & 0xFF)
-                | (bytes[1] & 0xFF) << 8
-                | (bytes[2] & 0xFF) << 16
-                | (bytes[3] & 0xFF) << 24;
+        int length = PageRowReader.intLittleEndian(bytes, 0, bytes.length);
         if (length < 0 || 4 + length > bytes.length) {
           throw new IOException("label definition levels run past the page");
         }

@@ -550,7 +550,8 @@ public final class PageRowReader {
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-  private static int intLittleEndian(byte[] bytes, int at, int end) throws IOException {
+  /** The 4-byte little-endian length that precedes a V1 page's levels. */
+  static int intLittleEndian(byte[] bytes, int at, int end) throws IOException {
     if (at + 4 > end) {
       throw new IOException("truncated level length");
     }
