@@ -61,11 +61,11 @@ final class ExpBlocks {
     double k = shifted - SHIFT;
     double r = Math.fma(k, -LN2_HI, x);
     r = Math.fma(k, -LN2_LO, r);
-    // 1 + (r + r²q): the small part first, so that only the last addition rounds near 1.
-    double p = 1.0 + expm1Reduced(r);
     // The low 11 bits of the shifted value are k + 1023; moved into the exponent field they make
-    // 2^k, and the product with p is exact for k ≥ −1021.
-    return p * Double.longBitsToDouble(bits << 52);
+    // 2^k. 2^k · (1 + (r + r²q)) in one fma: scaling by 2^k is exact for k ≥ −1021, so the one
+    // rounding is that of 1 + (r + r²q), the small part added first so that only it rounds near 1.
+    double scale = Double.longBitsToDouble(bits << 52);
+    return Math.fma(expm1Reduced(r), scale, scale);
   }
 
   /**

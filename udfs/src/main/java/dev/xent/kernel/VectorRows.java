@@ -49,7 +49,6 @@ final class VectorRows {
   private static final DoubleVector SHIFT_V = DoubleVector.broadcast(D8, SHIFT);
   private static final DoubleVector MINUS_LN2_HI_V = DoubleVector.broadcast(D8, -LN2_HI);
   private static final DoubleVector MINUS_LN2_LO_V = DoubleVector.broadcast(D8, -LN2_LO);
-  private static final DoubleVector ONE_V = DoubleVector.broadcast(D8, 1.0);
   private static final DoubleVector C11_V = DoubleVector.broadcast(D8, C11);
   private static final DoubleVector C10_V = DoubleVector.broadcast(D8, C10);
   private static final DoubleVector C9_V = DoubleVector.broadcast(D8, C9);
@@ -178,12 +177,42 @@ final class VectorRows {
     DoubleVector maxV = DoubleVector.broadcast(D8, max);
     DoubleVector sum = zero;
     LongVector lowest = LongVector.broadcast(L8, Long.MAX_VALUE);
-    for (int i = from; i < to; i += LANES) {
+    // Whole chunks with no lane to drop run in the plain loop; the chunk holding skip and the
+    // partial chunk at the end (at most two) leave it to be masked.
+    int whole = to - ((to - from) & (LANES - 1));
+    int skipChunk = skip >= from && skip < whole ? skip - ((skip - from) & (LANES - 1)) : whole;
+    int i = from;
+    while (true) {
+      int plainEnd = i <= skipChunk ? skipChunk : whole;
+      for (; i < plainEnd; i += LANES) {
+        // e^v = 2^k · (1 + (r + r²q)), ExpBlocks.exp lane by lane.
+        DoubleVector v =
+            ((DoubleVector)
+                    FloatVector.fromArray(F8, z, i).convertShape(VectorOperators.F2D, D8, 0))
+                .sub(maxV);
+        DoubleVector shifted = v.fma(INV_LN2_V, SHIFT_V);
+        LongVector bits = shifted.reinterpretAsLongs();
+        lowest = lowest.min(bits);
+        DoubleVector k = shifted.sub(SHIFT_V);
+        DoubleVector r = k.fma(MINUS_LN2_HI_V, v);
+        r = k.fma(MINUS_LN2_LO_V, r);
+        DoubleVector r2 = r.mul(r);
+        DoubleVector r4 = r2.mul(r2);
+        DoubleVector r8 = r4.mul(r4);
+        DoubleVector low = r2.fma(r.fma(C5_V, C4_V), r.fma(C3_V, C2_V));
+        DoubleVector high = r2.fma(r.fma(C9_V, C8_V), r.fma(C7_V, C6_V));
+        DoubleVector q = r8.fma(r.fma(C11_V, C10_V), r4.fma(high, low));
+        DoubleVector scale = bits.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        DoubleVector e = r2.fma(q, r).fma(scale, scale);
+        sum = sum.add(e);
+      }
+      if (i >= to) {
+        break;
+      }
       int at = Math.min(i, to - LANES);
       DoubleVector v =
           ((DoubleVector) FloatVector.fromArray(F8, z, at).convertShape(VectorOperators.F2D, D8, 0))
               .sub(maxV);
-      // e^v = 2^k · p(r), exactly as ExpBlocks.exp computes it lane by lane.
       DoubleVector shifted = v.fma(INV_LN2_V, SHIFT_V);
       LongVector bits = shifted.reinterpretAsLongs();
       lowest = lowest.min(bits);
@@ -196,8 +225,8 @@ final class VectorRows {
       DoubleVector low = r2.fma(r.fma(C5_V, C4_V), r.fma(C3_V, C2_V));
       DoubleVector high = r2.fma(r.fma(C9_V, C8_V), r.fma(C7_V, C6_V));
       DoubleVector q = r8.fma(r.fma(C11_V, C10_V), r4.fma(high, low));
-      DoubleVector p = r2.fma(q, r).add(ONE_V);
-      DoubleVector e = p.mul(bits.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles());
+      DoubleVector scale = bits.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+      DoubleVector e = r2.fma(q, r).fma(scale, scale);
       int skipLane = skip - at;
       if (skipLane >= 0 && skipLane < LANES) {
         e = e.blend(zero, LANE_INDEX.compare(VectorOperators.EQ, (double) skipLane));
@@ -206,6 +235,7 @@ final class VectorRows {
         e = e.blend(zero, LANE_INDEX.compare(VectorOperators.LT, (double) (i - at)));
       }
       sum = sum.add(e);
+      i += LANES;
     }
     double total =
         ((sum.lane(0) + sum.lane(1)) + (sum.lane(2) + sum.lane(3)))
@@ -230,10 +260,37 @@ final class VectorRows {
     DoubleVector maxV = DoubleVector.broadcast(D8, max);
     DoubleVector sum = zero;
     LongVector lowest = LongVector.broadcast(L8, Long.MAX_VALUE);
-    for (int i = from; i < to; i += LANES) {
+    // Whole chunks with no lane to drop run in the plain loop; the chunk holding skip and the
+    // partial chunk at the end (at most two) leave it to be masked.
+    int whole = to - ((to - from) & (LANES - 1));
+    int skipChunk = skip >= from && skip < whole ? skip - ((skip - from) & (LANES - 1)) : whole;
+    int i = from;
+    while (true) {
+      int plainEnd = i <= skipChunk ? skipChunk : whole;
+      for (; i < plainEnd; i += LANES) {
+        // e^v = 2^k · (1 + (r + r²q)), ExpBlocks.exp lane by lane.
+        DoubleVector v = DoubleVector.fromArray(D8, z, i).sub(maxV);
+        DoubleVector shifted = v.fma(INV_LN2_V, SHIFT_V);
+        LongVector bits = shifted.reinterpretAsLongs();
+        lowest = lowest.min(bits);
+        DoubleVector k = shifted.sub(SHIFT_V);
+        DoubleVector r = k.fma(MINUS_LN2_HI_V, v);
+        r = k.fma(MINUS_LN2_LO_V, r);
+        DoubleVector r2 = r.mul(r);
+        DoubleVector r4 = r2.mul(r2);
+        DoubleVector r8 = r4.mul(r4);
+        DoubleVector low = r2.fma(r.fma(C5_V, C4_V), r.fma(C3_V, C2_V));
+        DoubleVector high = r2.fma(r.fma(C9_V, C8_V), r.fma(C7_V, C6_V));
+        DoubleVector q = r8.fma(r.fma(C11_V, C10_V), r4.fma(high, low));
+        DoubleVector scale = bits.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        DoubleVector e = r2.fma(q, r).fma(scale, scale);
+        sum = sum.add(e);
+      }
+      if (i >= to) {
+        break;
+      }
       int at = Math.min(i, to - LANES);
       DoubleVector v = DoubleVector.fromArray(D8, z, at).sub(maxV);
-      // e^v = 2^k · p(r), exactly as ExpBlocks.exp computes it lane by lane.
       DoubleVector shifted = v.fma(INV_LN2_V, SHIFT_V);
       LongVector bits = shifted.reinterpretAsLongs();
       lowest = lowest.min(bits);
@@ -246,8 +303,8 @@ final class VectorRows {
       DoubleVector low = r2.fma(r.fma(C5_V, C4_V), r.fma(C3_V, C2_V));
       DoubleVector high = r2.fma(r.fma(C9_V, C8_V), r.fma(C7_V, C6_V));
       DoubleVector q = r8.fma(r.fma(C11_V, C10_V), r4.fma(high, low));
-      DoubleVector p = r2.fma(q, r).add(ONE_V);
-      DoubleVector e = p.mul(bits.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles());
+      DoubleVector scale = bits.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+      DoubleVector e = r2.fma(q, r).fma(scale, scale);
       int skipLane = skip - at;
       if (skipLane >= 0 && skipLane < LANES) {
         e = e.blend(zero, LANE_INDEX.compare(VectorOperators.EQ, (double) skipLane));
@@ -256,6 +313,7 @@ final class VectorRows {
         e = e.blend(zero, LANE_INDEX.compare(VectorOperators.LT, (double) (i - at)));
       }
       sum = sum.add(e);
+      i += LANES;
     }
     double total =
         ((sum.lane(0) + sum.lane(1)) + (sum.lane(2) + sum.lane(3)))
