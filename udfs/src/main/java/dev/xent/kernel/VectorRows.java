@@ -111,6 +111,7 @@ final class VectorRows {
     if (max != max) {
       return Logits.scalarArgmax(z);
     }
+    // Ends within the row: max is one of its values.
     for (int j = 0; ; j += width) {
       int at = Math.min(j, last);
       VectorMask<Float> hits =
@@ -150,6 +151,7 @@ final class VectorRows {
     if (max != max) {
       return Logits.scalarArgmax(z);
     }
+    // Ends within the row: max is one of its values.
     for (int j = 0; ; j += width) {
       int at = Math.min(j, last);
       VectorMask<Double> hits =
@@ -210,6 +212,7 @@ final class VectorRows {
       if (i >= to) {
         break;
       }
+      // The chunk holding skip, or the partial chunk at the end: the same terms, then masked.
       int at = Math.min(i, to - LANES);
       DoubleVector v =
           ((DoubleVector) FloatVector.fromArray(F8, z, at).convertShape(VectorOperators.F2D, D8, 0))
@@ -290,6 +293,7 @@ final class VectorRows {
       if (i >= to) {
         break;
       }
+      // The chunk holding skip, or the partial chunk at the end: the same terms, then masked.
       int at = Math.min(i, to - LANES);
       DoubleVector v = DoubleVector.fromArray(D8, z, at).sub(maxV);
       DoubleVector shifted = v.fma(INV_LN2_V, SHIFT_V);
