@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: every method in its own fresh JVM on the same generated Parquet data,
-# cold (first query after the session is ready) and warm (minimum of the further passes), as
-# markdown tables with ratios to Spark's bare scan measured in the same run. Checks that every
-# method agrees on mean loss (1e-6 relative) and accuracy (exactly).
+# cold (first query after the session is ready, the files in the OS page cache) and warm (minimum
+# of the further passes), as markdown tables with ratios to Spark's bare scan measured in the
+# same run. Checks that every method agrees on mean loss (1e-6 relative) and accuracy (exactly).
 #
 #   scripts/bench.sh                      the full suite: 1M × 100, 10M × 100 and 1000 × 131,072
 #                                         float32 rows, then 10M-vs-1M scaling
@@ -51,12 +51,20 @@ dataset() {
   echo "$data"
 }
 
+# Reads a data set's files once, so that they are in the OS page cache (when they fit).
+cache_files() {
+  find "$1" -type f -name '*.parquet' -exec cat {} + > /dev/null
+}
+
 # Runs every method on one data set; prints the table and leaves the JSON lines in results/.
 measure() {
   local n="$1" c="$2" data lines="$results_dir/rows-$1-classes-$2.jsonl"
   data="$(dataset "$n" "$c")"
   : > "$lines"
   for method in $methods; do
+    # Every fresh JVM starts with the files in the OS page cache: otherwise whichever method ran
+    # first after they were evicted (the scan, first in the list) paid the disk read for all.
+    cache_files "$data"
     # shellcheck disable=SC2046
     java $(cat "$root/job/target/classes/xent-jvm-options.txt") -Xmx6g \
       -Dlog4j2.configurationFile="$root/conf/log4j2-cli.properties" \
@@ -69,6 +77,7 @@ measure() {
   # JVMs above slows every method alike here.
   if [[ -n "$interleave" ]]; then
     local mixed="$results_dir/rows-$n-classes-$c.interleaved.jsonl"
+    cache_files "$data"
     # shellcheck disable=SC2046
     java $(cat "$root/job/target/classes/xent-jvm-options.txt") -Xmx6g \
       -Dlog4j2.configurationFile="$root/conf/log4j2-cli.properties" \
