@@ -17,7 +17,7 @@ public final class LogSumExp {
       return Double.NEGATIVE_INFINITY;
     }
     double max = z[k];
-    return Double.isFinite(max) ? max + Math.log1p(Logits.restMass(z, k)) : max;
+    return Double.isFinite(max) ? max + Log1p.of(Logits.restMass(z, k)) : max;
   }
 
   public static double logSumExp(float[] z) {
@@ -26,6 +26,6 @@ public final class LogSumExp {
       return Double.NEGATIVE_INFINITY;
     }
     double max = z[k];
-    return Double.isFinite(max) ? max + Math.log1p(Logits.restMass(z, k)) : max;
+    return Double.isFinite(max) ? max + Log1p.of(Logits.restMass(z, k)) : max;
   }
 }

@@ -112,7 +112,7 @@ public final class LogSumExpAccumulator implements Serializable {
       return max;
     }
     // One rounding to move the rest from r to m: exp(r − m) ∈ [e^−STEP, 1].
-    return max + Math.log1p((rest + restCompensation) * Math.exp(reference - max));
+    return max + Log1p.of((rest + restCompensation) * Math.exp(reference - max));
   }
 
   /** Expresses the rest relative to {@code newReference} ≥ the current reference. */

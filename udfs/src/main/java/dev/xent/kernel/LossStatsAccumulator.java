@@ -107,7 +107,7 @@ public final class LossStatsAccumulator implements Serializable {
       deficit.merge(nearDeficit);
       deficit.merge(midProbability);
       addCount(deficit, -(scored - rowsNear));
-      return Math.log1p(deficit.mean(scored));
+      return Log1p.of(deficit.mean(scored));
     }
     double logFar = farLogProbability.result();
     if (logFar == Double.NEGATIVE_INFINITY) {
@@ -118,7 +118,7 @@ public final class LossStatsAccumulator implements Serializable {
     double logNear = Math.log(sum);
     double high = Math.max(logNear, logFar);
     double low = Math.min(logNear, logFar);
-    return high + Math.log1p(Math.exp(low - high)) - Math.log(scored);
+    return high + Log1p.of(Math.exp(low - high)) - Math.log(scored);
   }
 
   /** Adds the integer {@code count} exactly, as two doubles of at most 32 significant bits. */

@@ -27,7 +27,7 @@ public final class SigmoidCrossEntropy {
       return t == 1.0 ? 0.0 : Double.POSITIVE_INFINITY;
     }
     // log(1 + e^−|z|) via log1p: exact to an ulp even when e^−|z| is below eps.
-    return z > 0.0 ? z * (1.0 - t) + Math.log1p(Math.exp(-z)) : -z * t + Math.log1p(Math.exp(z));
+    return z > 0.0 ? z * (1.0 - t) + Log1p.of(Math.exp(-z)) : -z * t + Log1p.of(Math.exp(z));
   }
 
   public static double row(double[] z, double[] t) {

@@ -51,7 +51,7 @@ public final class Softmax {
       return logP;
     }
     double max = z[k];
-    double logOfRest = Math.log1p(Logits.restMass(z, k));
+    double logOfRest = Log1p.of(Logits.restMass(z, k));
     for (int i = 0; i < z.length; i++) {
       // z_i − lse = −((m − z_i) + log1p(rest)): two non-negative terms, no cancellation; 0.0 − x
       // rather than −x so that log p = 0 is +0.0, not −0.0.
@@ -68,7 +68,7 @@ public final class Softmax {
       return logP;
     }
     double max = z[k];
-    double logOfRest = Math.log1p(Logits.restMass(z, k));
+    double logOfRest = Log1p.of(Logits.restMass(z, k));
     for (int i = 0; i < z.length; i++) {
       logP[i] = 0.0 - ((max - z[i]) + logOfRest);
     }

@@ -52,7 +52,7 @@ public final class SoftmaxCrossEntropy {
       return Double.POSITIVE_INFINITY;
     }
     // lse − z_y = (m − z_y) + log1p(rest); m − z_y is exactly 0 when y is the maximum.
-    return (max - zLabel) + Math.log1p(rest);
+    return (max - zLabel) + Log1p.of(rest);
   }
 
   public static double dense(double[] z, double[] p) {
@@ -66,7 +66,7 @@ public final class SoftmaxCrossEntropy {
       return Double.NaN;
     }
     double max = z[k];
-    double logOfRest = Math.log1p(Logits.restMass(z, k));
+    double logOfRest = Log1p.of(Logits.restMass(z, k));
     double sum = 0.0;
     double compensation = 0.0;
     for (int j = 0; j < z.length; j++) {
@@ -92,7 +92,7 @@ public final class SoftmaxCrossEntropy {
       return Double.NaN;
     }
     double max = z[k];
-    double logOfRest = Math.log1p(Logits.restMass(z, k));
+    double logOfRest = Log1p.of(Logits.restMass(z, k));
     double sum = 0.0;
     double compensation = 0.0;
     for (int j = 0; j < z.length; j++) {

@@ -1,0 +1,89 @@
+package dev.xent.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class Log1pTest {
+  /** Counted so that a truncated golden file fails instead of passing. */
+  private static final int EXPECTED_ARGUMENTS = 3224;
+
+  @Test
+  void withinOneUlpOfTheMpmathReference() throws IOException {
+    int count = 0;
+    double worst = 0;
+    String worstAt = "";
+    try (InputStream stream = Log1pTest.class.getResourceAsStream("/reference/log1p.tsv");
+        BufferedReader in =
+            new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (line.startsWith("#")) {
+          continue;
+        }
+        String[] fields = line.split("\t");
+        double x = Double.parseDouble(fields[0]);
+        BigDecimal exact = new BigDecimal(fields[1]);
+        double actual = Log1p.of(x);
+        double ulp = Math.ulp(exact.doubleValue());
+        double error =
+            new BigDecimal(actual)
+                .subtract(exact)
+                .abs()
+                .divide(new BigDecimal(ulp), MathContext.DECIMAL64)
+                .doubleValue();
+        if (error > worst) {
+          worst = error;
+          worstAt = fields[0];
+        }
+        count++;
+      }
+    }
+    assertThat(count).isEqualTo(EXPECTED_ARGUMENTS);
+    assertThat(worst).as("largest error in ulps, at x = %s", worstAt).isLessThanOrEqualTo(0.75);
+  }
+
+  @Test
+  void agreesWithFdlibmToAnUlpOnRandomArguments() {
+    SplittableRandom random = new SplittableRandom(20261202);
+    for (int i = 0; i < 2_000_000; i++) {
+      double x =
+          switch (i % 4) {
+            case 0 -> Log1p.LOWER + (4 - Log1p.LOWER) * random.nextDouble();
+            case 1 -> Math.scalb(1.0 + random.nextDouble(), random.nextInt(-70, 1024));
+            case 2 -> Log1p.UPPER * random.nextDouble();
+            default -> Math.scalb(1.0 + random.nextDouble(), random.nextInt(-1074, -60));
+          };
+      double expected = StrictMath.log1p(x);
+      assertThat(Math.abs(Log1p.of(x) - expected))
+          .as("log1p(%s)", Double.toHexString(x))
+          .isLessThanOrEqualTo(Math.ulp(expected));
+    }
+  }
+
+  @Test
+  void edgeValues() {
+    assertThat(Log1p.of(Double.NaN)).isNaN();
+    assertThat(Log1p.of(Double.POSITIVE_INFINITY)).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(Log1p.of(-1.0)).isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(Log1p.of(-2.0)).isNaN();
+    assertThat(Log1p.of(Double.NEGATIVE_INFINITY)).isNaN();
+    assertThat(Double.doubleToRawLongBits(Log1p.of(-0.0)))
+        .isEqualTo(Double.doubleToRawLongBits(-0.0));
+    assertThat(Double.doubleToRawLongBits(Log1p.of(0.0))).isZero();
+    for (double tiny : new double[] {Double.MIN_VALUE, Double.MIN_NORMAL, 1e-300, 0x1.fffffp-55}) {
+      assertThat(Log1p.of(tiny)).isEqualTo(tiny);
+      assertThat(Log1p.of(-tiny)).isEqualTo(-tiny);
+    }
+    // Below √½ − 1 the answer is fdlibm's.
+    assertThat(Log1p.of(-0.5)).isEqualTo(StrictMath.log1p(-0.5));
+    assertThat(Log1p.of(Double.MAX_VALUE)).isEqualTo(StrictMath.log1p(Double.MAX_VALUE));
+  }
+}
