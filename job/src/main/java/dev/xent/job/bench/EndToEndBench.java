@@ -25,10 +25,11 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * One method of scripts/bench.sh in this (fresh) JVM: the first pass after the session is ready is
- * "cold", the minimum of the further passes "warm". Prints one JSON line with the times and the
- * method's mean loss and accuracy, so the script can check that every method agrees. Given a
- * comma-separated list of methods, it alternates their passes in one JVM and reports warm times
- * only (a check on a machine whose speed drifts between the fresh JVMs).
+ * "cold", the minimum of the further passes "warm". Prints one JSON line with the times (every pass
+ * as well, to show how much they scatter) and the method's mean loss and accuracy, so the script
+ * can check that every method agrees. Given a comma-separated list of methods, it alternates their
+ * passes in one JVM and reports warm times only (a check on a machine whose speed drifts between
+ * the fresh JVMs).
  *
  * <p>Methods: scan (Spark's bare scan of the columns), hof (SQL higher-order functions), udf (a
  * naive boxed Java UDF), mllib (MulticlassClassificationEvaluator logLoss + accuracy on softmax
@@ -76,6 +77,7 @@ public final class EndToEndBench {
               .mapToDouble(Double::doubleValue)
               .min()
               .orElse(Double.NaN));
+      line.put("pass_seconds", times);
       line.put("mean_loss", results.get(method)[0]);
       line.put("accuracy", results.get(method)[1]);
       System.out.println(Json.write(line));
