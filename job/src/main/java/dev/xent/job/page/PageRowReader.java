@@ -204,13 +204,21 @@ public final class PageRowReader {
       }
     }
 
+    /**
+     * Room for a page's row starts; the level and dictionary-id arrays are reserved only by the
+     * pages that decode into them. A 100-row page of 131,072-float rows has 13M entries, and all
+     * four arrays for every page made 210 MB per task, which ran a 1 GiB driver out of memory.
+     */
     private void reserve(int entries) {
+      if (starts.length < entries + 8) {
+        starts = scratch.starts(entries + 8);
+      }
+    }
+
+    private void reserveLevels(int entries) {
       if (repetition.length < entries + 8) {
-        scratch.levels(entries + 8);
-        repetition = scratch.repetition;
-        definition = scratch.definition;
-        starts = scratch.starts;
-        ids = scratch.ids;
+        repetition = scratch.repetition(entries + 8);
+        definition = scratch.definition(entries + 8);
       }
     }
 
@@ -293,6 +301,7 @@ public final class PageRowReader {
                 repetitionBytes, repetitionFrom, repetitionTo, entries, starts);
         return;
       }
+      reserveLevels(entries);
       HybridDecoder.decode(
           repetitionBytes, repetitionFrom, repetitionTo, repetitionWidth, repetition, entries);
       HybridDecoder.decode(
@@ -335,6 +344,10 @@ public final class PageRowReader {
           }
           if (count > 0) {
             int width = bytes[from] & 0xFF;
+            // Bit-packed groups decode eight ids at a time, so the last group may overrun count.
+            if (ids.length < count + 8) {
+              ids = scratch.ids(count + 8);
+            }
             HybridDecoder.decode(bytes, from + 1, to, width, ids, count);
           }
           reserveValues(count);
@@ -538,13 +551,32 @@ public final class PageRowReader {
     /** Parquet copies page bytes into the one buffer it "allocates" here. */
     final ReusedHeapBuffer bytes = new ReusedHeapBuffer();
 
-    void levels(int size) {
+    int[] repetition(int size) {
       if (repetition.length < size) {
         repetition = new int[size];
+      }
+      return repetition;
+    }
+
+    int[] definition(int size) {
+      if (definition.length < size) {
         definition = new int[size];
+      }
+      return definition;
+    }
+
+    int[] starts(int size) {
+      if (starts.length < size) {
         starts = new int[size];
+      }
+      return starts;
+    }
+
+    int[] ids(int size) {
+      if (ids.length < size) {
         ids = new int[size];
       }
+      return ids;
     }
   }
 
