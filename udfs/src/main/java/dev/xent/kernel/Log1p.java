@@ -1,9 +1,9 @@
 package dev.xent.kernel;
 
 /**
- * log(1 + x) from correctly rounded operations only (+, −, ×, ÷), so every JVM gives the same bits,
- * without the native call that {@link StrictMath#log1p} is on Java 17 (about 20 ns of a 100-float
- * row's loss, measured in the row loop).
+ * log(1 + x) from correctly rounded operations only (+, −, ×, ÷, fma), so every JVM gives the same
+ * bits, without the native call that {@link StrictMath#log1p} is on Java 17 (about 20 ns of a
+ * 100-float row's loss, measured in the row loop).
  *
  * <p>1 + x = 2^k·(1 + f)·(1 + c/u) with 1 + f in [√½, √2) and c the rounding error of u = 1 + x, so
  * log(1 + x) = k·ln 2 + log(1 + f) + c/u; log(1 + f) = 2·atanh(s), s = f/(2 + f), is evaluated as f
