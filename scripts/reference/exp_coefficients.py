@@ -8,10 +8,11 @@ the largest relative error of the polynomial with those rounded coefficients, ev
 """
 import mpmath as mp
 
+import chebyshev
+
 mp.mp.dps = 50
 A = mp.log(2) / 2
 DEGREE = 9
-N = DEGREE + 1
 
 
 def q_true(r):
@@ -22,20 +23,13 @@ def q_true(r):
 
 
 def main():
-    nodes = [A * mp.cos(mp.pi * (2 * i + 1) / (2 * N)) for i in range(N)]
-    matrix = mp.matrix(N, N)
-    rhs = mp.matrix(N, 1)
-    for i, x in enumerate(nodes):
-        for j in range(N):
-            matrix[i, j] = x**j
-        rhs[i] = q_true(x)
-    exact = mp.lu_solve(matrix, rhs)
-    rounded = [float(exact[j]) for j in range(N)]
+    exact = chebyshev.interpolate(q_true, -A, A, DEGREE)
+    rounded = [float(c) for c in exact]
     worst = mp.mpf(0)
     points = 20000
     for k in range(points + 1):
         r = -A + 2 * A * k / points
-        p = 1 + r + r * r * sum(mp.mpf(rounded[j]) * r**j for j in range(N))
+        p = 1 + r + r * r * sum(mp.mpf(c) * r**j for j, c in enumerate(rounded))
         worst = max(worst, abs(p / mp.exp(r) - 1))
     for j, c in enumerate(rounded):
         print(f"  static final double C{j + 2} = {c.hex()};  // {mp.nstr(exact[j], 20)}")

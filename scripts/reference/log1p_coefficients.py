@@ -9,10 +9,11 @@ rounded coefficients over 20,001 points (mpmath, 50 digits). Needs mpmath; deter
 """
 import mpmath as mp
 
+import chebyshev
+
 mp.mp.dps = 50
 Z_MAX = (3 - 2 * mp.sqrt(2)) ** 2
 DEGREE = 6
-N = DEGREE + 1
 
 
 def p_true(z):
@@ -32,20 +33,13 @@ def ln2_split():
 
 
 def main():
-    nodes = [Z_MAX / 2 * (1 + mp.cos(mp.pi * (2 * i + 1) / (2 * N))) for i in range(N)]
-    matrix = mp.matrix(N, N)
-    rhs = mp.matrix(N, 1)
-    for i, z in enumerate(nodes):
-        for j in range(N):
-            matrix[i, j] = z**j
-        rhs[i] = p_true(z)
-    exact = mp.lu_solve(matrix, rhs)
-    rounded = [float(exact[j]) for j in range(N)]
+    exact = chebyshev.interpolate(p_true, mp.mpf(0), Z_MAX, DEGREE)
+    rounded = [float(c) for c in exact]
     worst = mp.mpf(0)
     points = 20000
     for k in range(points + 1):
         z = Z_MAX * k / points
-        p = sum(mp.mpf(rounded[j]) * z**j for j in range(N))
+        p = sum(mp.mpf(c) * z**j for j, c in enumerate(rounded))
         worst = max(worst, abs(p / p_true(z) - 1))
     for j, c in enumerate(rounded):
         print(f"  static final double P{j} = {c.hex()};  // {mp.nstr(exact[j], 20)}")

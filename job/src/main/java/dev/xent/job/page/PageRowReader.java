@@ -210,16 +210,12 @@ public final class PageRowReader {
      * four arrays for every page made 210 MB per task, which ran a 1 GiB driver out of memory.
      */
     private void reserve(int entries) {
-      if (starts.length < entries + 8) {
-        starts = scratch.starts(entries + 8);
-      }
+      starts = scratch.starts(entries + 8);
     }
 
     private void reserveLevels(int entries) {
-      if (repetition.length < entries + 8) {
-        repetition = scratch.repetition(entries + 8);
-        definition = scratch.definition(entries + 8);
-      }
+      repetition = scratch.repetition(entries + 8);
+      definition = scratch.definition(entries + 8);
     }
 
     /**
@@ -345,9 +341,7 @@ public final class PageRowReader {
           if (count > 0) {
             int width = bytes[from] & 0xFF;
             // Bit-packed groups decode eight ids at a time, so the last group may overrun count.
-            if (ids.length < count + 8) {
-              ids = scratch.ids(count + 8);
-            }
+            ids = scratch.ids(count + 8);
             HybridDecoder.decode(bytes, from + 1, to, width, ids, count);
           }
           reserveValues(count);
@@ -552,31 +546,23 @@ public final class PageRowReader {
     final ReusedHeapBuffer bytes = new ReusedHeapBuffer();
 
     int[] repetition(int size) {
-      if (repetition.length < size) {
-        repetition = new int[size];
-      }
-      return repetition;
+      return repetition = atLeast(repetition, size);
     }
 
     int[] definition(int size) {
-      if (definition.length < size) {
-        definition = new int[size];
-      }
-      return definition;
+      return definition = atLeast(definition, size);
     }
 
     int[] starts(int size) {
-      if (starts.length < size) {
-        starts = new int[size];
-      }
-      return starts;
+      return starts = atLeast(starts, size);
     }
 
     int[] ids(int size) {
-      if (ids.length < size) {
-        ids = new int[size];
-      }
-      return ids;
+      return ids = atLeast(ids, size);
+    }
+
+    private static int[] atLeast(int[] array, int size) {
+      return array.length < size ? new int[size] : array;
     }
   }
 
