@@ -3,21 +3,24 @@
 # cold (first query after the session is ready, the files in the OS page cache) and warm (minimum
 # of the further passes), as markdown tables with ratios to Spark's bare scan measured in the
 # same run. Checks that every method agrees on mean loss (1e-6 relative) and accuracy (exactly).
+# `floor` is Spark's reader with every float read once from its batches: the least any reduction
+# of the logits on Spark's reader costs, so xent's Spark path splits into that and its own work.
 #
 #   scripts/bench.sh                      the full suite: 1M × 100, 10M × 100 and 1000 × 131,072
 #                                         float32 rows, then 10M-vs-1M scaling
 #   scripts/bench.sh --rows N --classes C one data set only
-#   options: --methods "scan hof udf mllib xent-sql xent-spark xent-page"  --warm PASSES  --data DIR
-#            --interleave "scan xent-spark xent-page" (also alternated in one JVM; "" for none)
+#   options: --methods "scan floor hof udf mllib xent-sql xent-spark xent-page"  --warm PASSES
+#            --data DIR
+#            --interleave "scan floor xent-spark xent-page" (also alternated in one JVM; "" for none)
 # Data is generated once with `xent generate` and cached in --data (default job/target/bench).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rows=""
 classes=100
-methods="scan hof udf mllib xent-sql xent-spark xent-page"
+methods="scan floor hof udf mllib xent-sql xent-spark xent-page"
 warm=3
-interleave="scan xent-spark xent-page"
+interleave="scan floor xent-spark xent-page"
 data_dir="$root/job/target/bench"
 while [[ $# -gt 0 ]]; do
   case "$1" in

@@ -36,7 +36,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * conversion of every row into an {@code UnsafeRow} (which copies each logits array) that a
  * row-based reduction pays; each row is still scored by the same {@link RowScorer}.
  */
-final class ColumnarPairs {
+public final class ColumnarPairs {
   private ColumnarPairs() {}
 
   /**
@@ -47,23 +47,16 @@ final class ColumnarPairs {
    */
   static LossStatsAccumulator reduce(
       Dataset<Row> pairs, RowScorer scorer, DataType labelType, boolean sparseSoftmax) {
-    var execution = ((org.apache.spark.sql.classic.Dataset<Row>) pairs).queryExecution();
-    SparkPlan root = execution.executedPlan();
-    SparkPlan scan = columnarScan(root);
-    if (scan == null) {
+    Columns columns = columns(pairs);
+    if (columns == null) {
       return null;
     }
-    List<Attribute> wanted = CollectionConverters.asJava(root.output());
-    List<Attribute> produced = CollectionConverters.asJava(scan.output());
-    int logitsIndex = indexOf(produced, wanted.get(0));
-    int labelIndex = indexOf(produced, wanted.get(1));
-    if (logitsIndex < 0 || labelIndex < 0) {
-      return null;
-    }
+    int logitsIndex = columns.logitsIndex();
+    int labelIndex = columns.labelIndex();
     RowScorer withoutNullElements = scorer.withoutNullElements();
-    RDD<ColumnarBatch> batches = scan.executeColumnar();
     List<LossStatsAccumulator> partitions =
-        batches
+        columns
+            .batches()
             .toJavaRDD()
             .mapPartitions(
                 (Iterator<ColumnarBatch> it) -> {
@@ -94,6 +87,100 @@ final class ColumnarPairs {
     LossStatsAccumulator total = new LossStatsAccumulator();
     partitions.forEach(total::merge);
     return total;
+  }
+
+  /**
+   * For scripts/bench.sh: the least work any reduction of the logits can do on Spark's reader,
+   * every float of every row read once from the batches and summed (in four running sums, so that
+   * the additions do not wait on each other), and the int labels summed as the bare scan does; {sum
+   * of the floats, sum of the labels}, or null when {@code pairs} (logits, label) is not a plain
+   * columnar scan of float arrays and int labels. The Spark path's time over the bare scan splits
+   * into this floor and xent's own work.
+   */
+  public static double[] sumOfFloats(Dataset<Row> pairs) {
+    Columns columns = columns(pairs);
+    if (columns == null) {
+      return null;
+    }
+    int logitsIndex = columns.logitsIndex();
+    int labelIndex = columns.labelIndex();
+    List<double[]> partitions =
+        columns
+            .batches()
+            .toJavaRDD()
+            .mapPartitions(
+                (Iterator<ColumnarBatch> it) -> {
+                  double[] sums = new double[4];
+                  long labelSum = 0;
+                  while (it.hasNext()) {
+                    ColumnarBatch batch = it.next();
+                    ColumnVector logits = batch.column(logitsIndex);
+                    ColumnVector labels = batch.column(labelIndex);
+                    ColumnVector elements = logits.getChild(0);
+                    if (!(logits instanceof WritableColumnVector arrays)
+                        || elements == null
+                        || !(elements.dataType() instanceof FloatType)
+                        || !(labels.dataType() instanceof IntegerType)) {
+                      throw new IllegalArgumentException(
+                          "Cannot sum the columns: expected array<float> logits and int labels,"
+                              + " got "
+                              + logits.dataType().simpleString()
+                              + " and "
+                              + labels.dataType().simpleString());
+                    }
+                    for (int row = 0, n = batch.numRows(); row < n; row++) {
+                      if (!labels.isNullAt(row)) {
+                        labelSum += labels.getInt(row);
+                      }
+                      if (arrays.isNullAt(row)) {
+                        continue;
+                      }
+                      int offset = arrays.getArrayOffset(row);
+                      int end = offset + arrays.getArrayLength(row);
+                      int i = offset;
+                      for (; i + 4 <= end; i += 4) {
+                        sums[0] += elements.getFloat(i);
+                        sums[1] += elements.getFloat(i + 1);
+                        sums[2] += elements.getFloat(i + 2);
+                        sums[3] += elements.getFloat(i + 3);
+                      }
+                      for (; i < end; i++) {
+                        sums[0] += elements.getFloat(i);
+                      }
+                    }
+                  }
+                  double floats = (sums[0] + sums[1]) + (sums[2] + sums[3]);
+                  return Collections.singletonList(new double[] {floats, labelSum}).iterator();
+                })
+            .collect();
+    double[] total = new double[2];
+    for (double[] partition : partitions) {
+      total[0] += partition[0];
+      total[1] += partition[1];
+    }
+    return total;
+  }
+
+  /**
+   * The columnar batches under a (logits, label) selection and where the two columns are in them.
+   */
+  private record Columns(RDD<ColumnarBatch> batches, int logitsIndex, int labelIndex) {}
+
+  private static Columns columns(Dataset<Row> pairs) {
+    var execution = ((org.apache.spark.sql.classic.Dataset<Row>) pairs).queryExecution();
+    SparkPlan root = execution.executedPlan();
+    SparkPlan scan = columnarScan(root);
+    if (scan == null) {
+      return null;
+    }
+    List<Attribute> wanted = CollectionConverters.asJava(root.output());
+    List<Attribute> produced = CollectionConverters.asJava(scan.output());
+    int logitsIndex = indexOf(produced, wanted.get(0));
+    int labelIndex = indexOf(produced, wanted.get(1));
+    if (logitsIndex < 0 || labelIndex < 0) {
+      return null;
+    }
+    return new Columns(scan.executeColumnar(), logitsIndex, labelIndex);
   }
 
   /**

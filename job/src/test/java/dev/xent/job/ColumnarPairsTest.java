@@ -4,6 +4,7 @@ import static dev.xent.job.JobTestSupport.spark;
 import static dev.xent.job.JobTestSupport.writeParquet;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.xent.kernel.LossStats;
 import dev.xent.kernel.LossStatsAccumulator;
@@ -126,5 +127,51 @@ class ColumnarPairsTest {
     DataType label = pairs.schema().apply(1).dataType();
     assertThat(ColumnarPairs.reduce(pairs, new RowScorer(logits, label, false), label, true))
         .isNull();
+  }
+
+  /**
+   * The benchmark's floor reads every float and label: with eighths of small integers every partial
+   * sum is exact, so the sums must equal the ones taken here from the rows written.
+   */
+  @Test
+  void sumOfFloatsReadsEveryFloatAndLabel() {
+    StructType schema =
+        new StructType()
+            .add("label", DataTypes.IntegerType)
+            .add("logits", DataTypes.createArrayType(DataTypes.FloatType, false));
+    SplittableRandom random = new SplittableRandom(7);
+    List<Row> rows = new ArrayList<>();
+    double floats = 0;
+    long labels = 0;
+    for (int i = 0; i < 20_000; i++) {
+      Float[] z = new Float[random.nextInt(0, 103)];
+      for (int j = 0; j < z.length; j++) {
+        z[j] = random.nextInt(-800, 801) / 8.0f;
+        floats += z[j];
+      }
+      Integer label = i % 101 == 0 ? null : random.nextInt(0, 100);
+      labels += label == null ? 0 : label;
+      rows.add(RowFactory.create(label, i % 97 == 0 ? null : z));
+      if (i % 97 == 0) {
+        for (Float v : z) {
+          floats -= v;
+        }
+      }
+    }
+    Path dir = tmp.resolve("floor");
+    writeParquet(rows, schema, dir);
+    Dataset<Row> pairs = spark().read().parquet(dir.toString()).select(col("logits"), col("label"));
+    assertThat(ColumnarPairs.sumOfFloats(pairs)).containsExactly(floats, (double) labels);
+  }
+
+  @Test
+  void sumOfFloatsSaysWhichColumnTypesItNeeds() {
+    Path dir = tmp.resolve("doubles");
+    spark().sql("SELECT array(1.0D, 2.0D) AS logits, 1 AS label").write().parquet(dir.toString());
+    Dataset<Row> pairs = spark().read().parquet(dir.toString()).select(col("logits"), col("label"));
+    assertThatThrownBy(() -> ColumnarPairs.sumOfFloats(pairs))
+        .hasStackTraceContaining(
+            "Cannot sum the columns: expected array<float> logits and int labels, got"
+                + " array<double> and int");
   }
 }

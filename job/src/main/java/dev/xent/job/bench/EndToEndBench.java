@@ -4,6 +4,7 @@ import static org.apache.spark.ml.functions.array_to_vector;
 import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.col;
 
+import dev.xent.job.ColumnarPairs;
 import dev.xent.job.EvaluateConfig;
 import dev.xent.job.EvaluateJob;
 import dev.xent.job.Json;
@@ -31,11 +32,12 @@ import scala.jdk.javaapi.CollectionConverters;
  * passes in one JVM and reports warm times only (a check on a machine whose speed drifts between
  * the fresh JVMs).
  *
- * <p>Methods: scan (Spark's bare scan of the columns), hof (SQL higher-order functions), udf (a
- * naive boxed Java UDF), mllib (MulticlassClassificationEvaluator logLoss + accuracy on softmax
- * probability vectors), xent-sql (xent's SQL functions, Catalyst expressions with generated code,
- * averaged by Spark), xent-spark and xent-page (the evaluate job with Spark's reader or the page
- * reader).
+ * <p>Methods: scan (Spark's bare scan of the columns), floor (Spark's reader with every float read
+ * once and summed from its batches: the least any reduction of the logits can cost there), hof (SQL
+ * higher-order functions), udf (a naive boxed Java UDF), mllib (MulticlassClassificationEvaluator
+ * logLoss + accuracy on softmax probability vectors), xent-sql (xent's SQL functions, Catalyst
+ * expressions with generated code, averaged by Spark), xent-spark and xent-page (the evaluate job
+ * with Spark's reader or the page reader).
  */
 public final class EndToEndBench {
   private EndToEndBench() {}
@@ -91,6 +93,16 @@ public final class EndToEndBench {
       case "scan" -> {
         Row row = spark.sql("SELECT sum(size(logits)), sum(label) FROM bench_input").first();
         yield new double[] {Double.NaN, Double.NaN, row.getLong(0)};
+      }
+      case "floor" -> {
+        // Spark's reader with every float read once: what any reduction of the logits costs at
+        // least.
+        double[] sums =
+            ColumnarPairs.sumOfFloats(spark.table("bench_input").select("logits", "label"));
+        if (sums == null) {
+          throw new IllegalStateException("floor: the input is not a plain columnar Parquet scan");
+        }
+        yield new double[] {Double.NaN, Double.NaN, sums[0], sums[1]};
       }
       case "hof" -> {
         // The max shift by hand: m per row first, so the lambda does not recompute array_max.
@@ -164,7 +176,7 @@ public final class EndToEndBench {
           throw new IllegalArgumentException(
               String.format(
                   Locale.ROOT,
-                  "unknown method '%s' (scan, hof, udf, mllib, xent-sql, xent-spark, xent-page)",
+                  "unknown method '%s' (scan, floor, hof, udf, mllib, xent-sql, xent-spark, xent-page)",
                   method));
     };
   }
