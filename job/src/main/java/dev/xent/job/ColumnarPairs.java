@@ -92,10 +92,10 @@ public final class ColumnarPairs {
   /**
    * For scripts/bench.sh: the least work any reduction of the logits can do on Spark's reader,
    * every float of every row read once from the batches and summed (in four running sums, so that
-   * the additions do not wait on each other), and the int labels summed as the bare scan does; {sum
-   * of the floats, sum of the labels}, or null when {@code pairs} (logits, label) is not a plain
-   * columnar scan of float arrays and int labels. The Spark path's time over the bare scan splits
-   * into this floor and xent's own work.
+   * the additions do not wait on each other), and the int labels summed as the bare scan does.
+   * Returns {sum of the floats, sum of the labels}, or null when {@code pairs} (logits, label) is
+   * not a plain columnar scan; a batch of other than array&lt;float&gt; logits and int labels fails
+   * the task. The Spark path's time over the bare scan splits into this floor and xent's own work.
    */
   public static double[] sumOfFloats(Dataset<Row> pairs) {
     Columns columns = columns(pairs);
