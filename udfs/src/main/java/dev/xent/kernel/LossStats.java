@@ -38,18 +38,26 @@ public record LossStats(
   }
 
   public long rowsInvalid() {
-    return rows() - rowsScored();
+    return rows() - rowsScored() - rowsIgnored();
+  }
+
+  /** Rows whose label is the ignore index: neither scored nor invalid. */
+  public long rowsIgnored() {
+    return rowsByReason[Reason.IGNORED.ordinal()];
   }
 
   public long rowsWith(Reason reason) {
     return rowsByReason[reason.ordinal()];
   }
 
-  /** Every reason code but {@code ok}, in declaration order, with its count (zeros included). */
+  /**
+   * Every reason code but {@code ok} and {@code ignored}, in declaration order, with its count
+   * (zeros included).
+   */
   public Map<String, Long> invalidByReason() {
     Map<String, Long> byCode = new LinkedHashMap<>();
     for (Reason reason : Reason.values()) {
-      if (!reason.isOk()) {
+      if (reason.isInvalid()) {
         byCode.put(reason.code(), rowsByReason[reason.ordinal()]);
       }
     }

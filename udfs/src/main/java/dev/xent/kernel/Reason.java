@@ -3,7 +3,8 @@ package dev.xent.kernel;
 /**
  * Why a row cannot be scored. The codes are stable: they appear in SQL results, per-row output and
  * {@code metrics.json}. When a row has several problems the first in declaration order is reported
- * (null input, then the logits, then the labels).
+ * (null input, then the logits, then the labels, then the weight). {@link #IGNORED} is not a
+ * problem: a row whose label is the ignore index is ignored whatever else it holds.
  */
 public enum Reason {
   OK("ok"),
@@ -18,7 +19,14 @@ public enum Reason {
   LABEL_OUT_OF_RANGE("label_out_of_range"),
   NEGATIVE_PROBABILITY("negative_probability"),
   NOT_A_DISTRIBUTION("not_a_distribution"),
-  TARGET_OUT_OF_RANGE("target_out_of_range");
+  TARGET_OUT_OF_RANGE("target_out_of_range"),
+  /** The row's weight ({@code --weight}) is NULL, NaN, negative or infinite. */
+  BAD_WEIGHT("bad_weight"),
+  /**
+   * The label is the {@code --ignore-index}: the row is neither scored nor invalid, like PyTorch's
+   * {@code ignore_index}.
+   */
+  IGNORED("ignored");
 
   private final String code;
 
@@ -33,6 +41,11 @@ public enum Reason {
 
   public boolean isOk() {
     return this == OK;
+  }
+
+  /** Neither scored nor ignored: the row counts in {@code rows_invalid}. */
+  public boolean isInvalid() {
+    return this != OK && this != IGNORED;
   }
 
   private static final Reason[] VALUES = values();
