@@ -55,4 +55,59 @@ public final class SigmoidCrossEntropy {
     }
     return SoftmaxCrossEntropy.finish(sum, compensation);
   }
+
+  /**
+   * The class-weighted row loss {@code Σ_c cw_c·ℓ_c}, ℓ_c the {@link #element}; {@code classWeights
+   * == null} means all ones and gives {@link #row(double[], double[])} bit for bit (so do weights
+   * that are all exactly 1). An element with {@code cw_c == 0} (or −0.0) contributes exactly 0,
+   * even an infinite or NaN one; a weight that is negative, NaN or infinite gives NaN. Otherwise
+   * the non-finite behaviour is that of {@link #element}. Targets or weights of another length
+   * throw {@link IllegalArgumentException}.
+   */
+  public static double row(double[] z, double[] t, double[] classWeights) {
+    if (classWeights == null) {
+      return row(z, t);
+    }
+    SoftmaxCrossEntropy.requireSameLength(z.length, t.length);
+    SoftmaxCrossEntropy.requireWeights(z.length, classWeights.length);
+    double sum = 0.0;
+    double compensation = 0.0;
+    for (int i = 0; i < z.length; i++) {
+      double w = classWeights[i];
+      if (!(w >= 0.0 && w < Double.POSITIVE_INFINITY)) {
+        return Double.NaN;
+      }
+      if (w != 0.0) {
+        double term = w * element(z[i], t[i]);
+        double next = sum + term;
+        compensation += CompensatedSum.roundingError(sum, term, next);
+        sum = next;
+      }
+    }
+    return SoftmaxCrossEntropy.finish(sum, compensation);
+  }
+
+  /** {@link #row(double[], double[], double[])} for float logits. */
+  public static double row(float[] z, double[] t, double[] classWeights) {
+    if (classWeights == null) {
+      return row(z, t);
+    }
+    SoftmaxCrossEntropy.requireSameLength(z.length, t.length);
+    SoftmaxCrossEntropy.requireWeights(z.length, classWeights.length);
+    double sum = 0.0;
+    double compensation = 0.0;
+    for (int i = 0; i < z.length; i++) {
+      double w = classWeights[i];
+      if (!(w >= 0.0 && w < Double.POSITIVE_INFINITY)) {
+        return Double.NaN;
+      }
+      if (w != 0.0) {
+        double term = w * element(z[i], t[i]);
+        double next = sum + term;
+        compensation += CompensatedSum.roundingError(sum, term, next);
+        sum = next;
+      }
+    }
+    return SoftmaxCrossEntropy.finish(sum, compensation);
+  }
 }
