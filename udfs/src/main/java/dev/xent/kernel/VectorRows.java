@@ -163,6 +163,55 @@ final class VectorRows {
   }
 
   /**
+   * {@link LabelRank#of(float[], int)}: the classes before y counted with a {@code >=} mask, those
+   * after it with {@code >}, a vector at a time (the counts are integers, so the order cannot
+   * matter); the tails scalar. The lanewise compares are IEEE, like Java's: −0.0 equals 0.0 and NaN
+   * compares false.
+   */
+  static int rank(float[] z, int y) {
+    float v = z[y];
+    int width = FLOATS.length();
+    FloatVector label = FloatVector.broadcast(FLOATS, v);
+    int rank = 0;
+    int c = 0;
+    for (; c + width <= y; c += width) {
+      rank += FloatVector.fromArray(FLOATS, z, c).compare(VectorOperators.GE, label).trueCount();
+    }
+    for (; c < y; c++) {
+      rank += z[c] >= v ? 1 : 0;
+    }
+    for (c = y + 1; c + width <= z.length; c += width) {
+      rank += FloatVector.fromArray(FLOATS, z, c).compare(VectorOperators.GT, label).trueCount();
+    }
+    for (; c < z.length; c++) {
+      rank += z[c] > v ? 1 : 0;
+    }
+    return rank;
+  }
+
+  /** {@link LabelRank#of(double[], int)}, as {@link #rank(float[], int)}. */
+  static int rank(double[] z, int y) {
+    double v = z[y];
+    int width = DOUBLES.length();
+    DoubleVector label = DoubleVector.broadcast(DOUBLES, v);
+    int rank = 0;
+    int c = 0;
+    for (; c + width <= y; c += width) {
+      rank += DoubleVector.fromArray(DOUBLES, z, c).compare(VectorOperators.GE, label).trueCount();
+    }
+    for (; c < y; c++) {
+      rank += z[c] >= v ? 1 : 0;
+    }
+    for (c = y + 1; c + width <= z.length; c += width) {
+      rank += DoubleVector.fromArray(DOUBLES, z, c).compare(VectorOperators.GT, label).trueCount();
+    }
+    for (; c < z.length; c++) {
+      rank += z[c] > v ? 1 : 0;
+    }
+    return rank;
+  }
+
+  /**
    * {@link ExpBlocks#scalarBlockSum(float[], int, int, int, double)}, bit for bit: each chunk of
    * eight floats is widened to doubles in the register (exact) and reduced there. The partial chunk
    * at the end is the block's last eight elements with the lanes of terms already summed masked
