@@ -12,6 +12,29 @@ import java.util.Arrays;
 public final class Softmax {
   private Softmax() {}
 
+  /**
+   * The probability of the predicted class (the first maximum k): {@code 1 / (1 + rest)}, rest the
+   * mass of the other classes relative to it ({@link Logits#restMass}); the max shift means it
+   * never overflows, and it is within an ulp or two of 1/(1 + rest) for any finite row. Non-finite
+   * behaviour: an empty row, a NaN, a +∞ or only −∞ entries give NaN; −∞ entries have no mass (a
+   * row with one unmasked class gives exactly 1).
+   */
+  public static double confidence(double[] z) {
+    int k = Logits.argmax(z);
+    if (k < 0 || !Double.isFinite(z[k])) {
+      return Double.NaN;
+    }
+    return 1.0 / (1.0 + Logits.restMass(z, k));
+  }
+
+  public static double confidence(float[] z) {
+    int k = Logits.argmax(z);
+    if (k < 0 || !Double.isFinite(z[k])) {
+      return Double.NaN;
+    }
+    return 1.0 / (1.0 + Logits.restMass(z, k));
+  }
+
   public static double[] softmax(double[] z) {
     int k = Logits.argmax(z);
     double[] p = new double[z.length];

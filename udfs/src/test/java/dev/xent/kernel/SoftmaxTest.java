@@ -301,4 +301,30 @@ class SoftmaxTest {
               .isTrue();
         });
   }
+
+  @Test
+  void theConfidenceOfEqualLogitsIsOneOverN() {
+    // rest = n − 1 exactly: 1/n, correctly rounded by the one division.
+    assertSameDouble(Softmax.confidence(new double[] {2, 2, 2, 2}), 0.25, "4 classes");
+    assertSameDouble(Softmax.confidence(new float[] {-0.0f, 0.0f}), 0.5, "−0.0 and 0.0");
+    assertSameDouble(Softmax.confidence(new double[] {Double.MAX_VALUE}), 1.0, "one class");
+  }
+
+  @Test
+  void theConfidenceIgnoresMaskedClassesAndRejectsInvalidRows() {
+    double inf = Double.POSITIVE_INFINITY;
+    assertSameDouble(Softmax.confidence(new double[] {-inf, 3, -inf}), 1.0, "one unmasked");
+    assertThat(Softmax.confidence(new double[0])).isNaN();
+    assertThat(Softmax.confidence(new double[] {1, Double.NaN})).isNaN();
+    assertThat(Softmax.confidence(new float[] {1, Float.POSITIVE_INFINITY})).isNaN();
+    assertThat(Softmax.confidence(new double[] {-inf, -inf})).isNaN();
+  }
+
+  @Test
+  void theConfidenceOfTwoClassesIsTheLogisticOfTheirGap() {
+    // p = 1/(1 + e^−d); for d = 40 that is 1 − 4.2e-18, which rounds to 1.
+    assertThat(Softmax.confidence(new double[] {0.7, -0.3}))
+        .isCloseTo(1 / (1 + Math.exp(-1.0)), within(2e-16));
+    assertSameDouble(Softmax.confidence(new double[] {40, 0}), 1.0, "d = 40");
+  }
 }
