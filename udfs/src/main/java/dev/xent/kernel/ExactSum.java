@@ -1,5 +1,8 @@
 package dev.xent.kernel;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -14,26 +17,30 @@ import java.util.Arrays;
  * <p>Non-finite addends are counted, not accumulated: any NaN, or both +∞ and −∞, gives NaN; +∞
  * gives +∞; −∞ gives −∞. A finite exact sum beyond the double range rounds to ±∞.
  *
- * <p>Cost: a handful of shifts and three long additions per value.
+ * <p>Cost: a handful of shifts and three long additions per value. {@link #writeTo} stores only the
+ * limbs in use (about 17 bytes for a sum of ordinary magnitude, instead of the 544 of the array).
  */
 public final class ExactSum implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   private static final int LIMB_BITS = 32;
   private static final long LIMB_MASK = 0xFFFF_FFFFL;
   // Bit positions 0 … 2098 hold any double; two more limbs absorb carries of 2^63 additions.
   private static final int LIMBS = (2099 + 64) / LIMB_BITS + 1;
-  // Each limb takes < 2^32 per addition, so carries must be folded in before 2^31 additions.
-  private static final int ADDS_BEFORE_CARRY = 1 << 30;
+  // Each limb takes < 2^32 per addition, so carries must be folded in before 2^31 additions. They
+  // are folded when a finite value is the (multiple of 2^29)-th value added; since zeros and
+  // non-finite values skip that, at most 2^30 finite values pass between two folds.
+  private static final long CARRY_PERIOD_MASK = (1L << 29) - 1;
   private static final BigDecimal ULP_OF_LIMB_ZERO = new BigDecimal(Double.MIN_VALUE);
 
   private final long[] limbs = new long[LIMBS];
-  private int addsSinceCarry;
+  private long count;
   private long positiveInfinities;
   private long negativeInfinities;
   private long nans;
 
   public void add(double value) {
+    long n = ++count;
     if (!Double.isFinite(value)) {
       if (value != value) {
         nans++;
@@ -70,7 +77,7 @@ public final class ExactSum implements Serializable {
       limbs[limb + 1] += middle;
       limbs[limb + 2] += high;
     }
-    if (++addsSinceCarry == ADDS_BEFORE_CARRY) {
+    if ((n & CARRY_PERIOD_MASK) == 0) {
       propagateCarries();
     }
   }
@@ -85,6 +92,12 @@ public final class ExactSum implements Serializable {
     positiveInfinities += other.positiveInfinities;
     negativeInfinities += other.negativeInfinities;
     nans += other.nans;
+    count += other.count;
+  }
+
+  /** How many values were added (zeros, NaN and infinities included), merged sums included. */
+  public long count() {
+    return count;
   }
 
   /** The sum rounded once to the nearest double (ties to even). */
@@ -150,6 +163,89 @@ public final class ExactSum implements Serializable {
   }
 
   private void propagateCarries() {
+    normalize(limbs);
+  }
+
+  /**
+   * Writes the state compactly; {@link #readFrom} restores it exactly. Layout: a flags byte (bit 0
+   * negative sum, bits 1–3 whether NaN, +∞ and −∞ counts follow), the count, those counts, then the
+   * magnitude of the finite sum in units of 2^−1074 as its lowest non-zero limb index, the number
+   * of limbs n and n unsigned 32-bit limbs (n = 0 for a zero sum).
+   */
+  public void writeTo(DataOutput out) throws IOException {
+    propagateCarries();
+    boolean negative = limbs[LIMBS - 1] < 0;
+    long[] magnitude = limbs;
+    if (negative) {
+      // Sign and magnitude: a negative sum in two's complement would fill every limb above it.
+      magnitude = new long[LIMBS];
+      for (int i = 0; i < LIMBS; i++) {
+        magnitude[i] = -limbs[i];
+      }
+      normalize(magnitude);
+    }
+    int low = 0;
+    while (low < LIMBS && magnitude[low] == 0) {
+      low++;
+    }
+    int high = LIMBS;
+    while (high > low && magnitude[high - 1] == 0) {
+      high--;
+    }
+    out.writeByte(
+        (negative ? 1 : 0)
+            | (nans != 0 ? 2 : 0)
+            | (positiveInfinities != 0 ? 4 : 0)
+            | (negativeInfinities != 0 ? 8 : 0));
+    out.writeLong(count);
+    if (nans != 0) {
+      out.writeLong(nans);
+    }
+    if (positiveInfinities != 0) {
+      out.writeLong(positiveInfinities);
+    }
+    if (negativeInfinities != 0) {
+      out.writeLong(negativeInfinities);
+    }
+    out.writeShort(high - low == 0 ? 0 : low);
+    out.writeShort(high - low);
+    for (int i = low; i < high; i++) {
+      // Every limb of a normalised magnitude is below 2^32 (the top one below 2^17).
+      out.writeInt((int) magnitude[i]);
+    }
+  }
+
+  /** The sum {@link #writeTo} wrote; malformed input throws {@link IOException}. */
+  public static ExactSum readFrom(DataInput in) throws IOException {
+    ExactSum sum = new ExactSum();
+    int flags = in.readUnsignedByte();
+    if ((flags & ~0xF) != 0) {
+      throw new IOException("Cannot read an exact sum: unknown flags " + flags);
+    }
+    sum.count = in.readLong();
+    sum.nans = (flags & 2) != 0 ? in.readLong() : 0;
+    sum.positiveInfinities = (flags & 4) != 0 ? in.readLong() : 0;
+    sum.negativeInfinities = (flags & 8) != 0 ? in.readLong() : 0;
+    int low = in.readUnsignedShort();
+    int n = in.readUnsignedShort();
+    if (low + n > LIMBS) {
+      throw new IOException(
+          "Cannot read an exact sum: limbs " + low + " … " + (low + n - 1) + " of " + LIMBS);
+    }
+    for (int i = low; i < low + n; i++) {
+      sum.limbs[i] = in.readInt() & LIMB_MASK;
+    }
+    if ((flags & 1) != 0) {
+      for (int i = 0; i < LIMBS; i++) {
+        sum.limbs[i] = -sum.limbs[i];
+      }
+      normalize(sum.limbs);
+    }
+    return sum;
+  }
+
+  /** Folds carries (and borrows) so that every limb but the top one is in [0, 2^32). */
+  private static void normalize(long[] limbs) {
     long carry = 0;
     for (int i = 0; i < LIMBS - 1; i++) {
       long v = limbs[i] + carry;
@@ -158,7 +254,6 @@ public final class ExactSum implements Serializable {
       limbs[i] = v & LIMB_MASK;
     }
     limbs[LIMBS - 1] += carry;
-    addsSinceCarry = 0;
   }
 
   @Override
@@ -169,7 +264,8 @@ public final class ExactSum implements Serializable {
     return exact().compareTo(other.exact()) == 0
         && positiveInfinities == other.positiveInfinities
         && negativeInfinities == other.negativeInfinities
-        && nans == other.nans;
+        && nans == other.nans
+        && count == other.count;
   }
 
   @Override

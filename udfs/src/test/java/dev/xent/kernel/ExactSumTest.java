@@ -3,9 +3,12 @@ package dev.xent.kernel;
 import static dev.xent.kernel.KernelTestSupport.assertSameDouble;
 import static dev.xent.kernel.KernelTestSupport.forEachSeed;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
@@ -371,5 +374,76 @@ class ExactSumTest {
     }
     assertThat(copy).isEqualTo(sum);
     assertThat(copy.exact()).isEqualByComparingTo(sum.exact());
+  }
+
+  private static byte[] written(ExactSum sum) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      sum.writeTo(out);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static ExactSum read(byte[] bytes) throws IOException {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      return ExactSum.readFrom(in);
+    }
+  }
+
+  @Test
+  void theCountIncludesZerosNaNsAndInfinitiesAndMergesAdd() {
+    ExactSum a = sumOf(0.0, -0.0, Double.NaN, INF, 1.5);
+    ExactSum b = sumOf(-INF, 2.0);
+    assertThat(a.count()).isEqualTo(5);
+    a.merge(b);
+    assertThat(a.count()).isEqualTo(7);
+    assertThat(new ExactSum().count()).isZero();
+  }
+
+  @Test
+  void anyWrittenSumIsReadBackExactly() {
+    forEachSeed(
+        0xE5_0007L,
+        300,
+        random -> {
+          double[] values = randomValues(random);
+          ExactSum sum = splitAndMerge(values, random);
+          ExactSum copy = read(written(sum));
+          assertThat(copy).isEqualTo(sum);
+          assertThat(copy.count()).isEqualTo(values.length);
+          assertThat(copy.exact()).isEqualByComparingTo(sum.exact());
+          assertSameDouble(copy.sum(), sum.sum(), "sum");
+          // The copy keeps accumulating like the original.
+          copy.add(0.1);
+          sum.add(0.1);
+          assertThat(copy).isEqualTo(sum);
+        });
+  }
+
+  @Test
+  void aWrittenSumHoldsOnlyTheLimbsInUse() throws IOException {
+    // flags (1) + count (8) + limb index and length (2 + 2) + one 32-bit limb (4) = 17 bytes.
+    assertThat(written(sumOf(1.0))).hasSize(17);
+    assertThat(written(sumOf(-1.0))).as("a negative sum is sign and magnitude").hasSize(17);
+    assertThat(written(sumOf(3.0, -3.0))).as("zero").hasSize(13);
+    assertThat(written(new ExactSum())).hasSize(13);
+    // 0.1 has 53 significant bits: two or three limbs.
+    assertThat(written(sumOf(0.1, -0.7, 2.5)).length).isLessThanOrEqualTo(13 + 3 * 4);
+    // NaN and ∞ counts cost 8 bytes each, only when present.
+    assertThat(written(sumOf(1.0, INF, Double.NaN))).hasSize(17 + 16);
+    // The whole range in use: MAX and MIN_VALUE, still restored exactly.
+    ExactSum wide = sumOf(Double.MAX_VALUE, -Double.MIN_VALUE);
+    assertThat(read(written(wide)).exact()).isEqualByComparingTo(wide.exact());
+  }
+
+  @Test
+  void malformedInputIsRejected() {
+    assertThatThrownBy(() -> read(new byte[] {(byte) 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}))
+        .isInstanceOf(IOException.class)
+        .hasMessage("Cannot read an exact sum: unknown flags 16");
+    // Limb 100 of 68.
+    assertThatThrownBy(() -> read(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 1, 0, 0, 0, 1}))
+        .isInstanceOf(IOException.class)
+        .hasMessageStartingWith("Cannot read an exact sum: limbs 100");
   }
 }
