@@ -31,6 +31,8 @@ public final class InputTypes {
       "array<float|double>, vector, float or double";
   public static final String EXPECTED_LABEL =
       "an integer type, float|double holding an integer, array<numeric> or vector";
+  public static final String EXPECTED_CLASS_LABEL =
+      "an integer type or float|double holding an integer";
   public static final String EXPECTED_TARGETS = "array<numeric>, vector, float or double";
 
   /** How a logits column is stored. */

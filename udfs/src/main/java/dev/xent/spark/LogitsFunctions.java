@@ -151,4 +151,41 @@ public final class LogitsFunctions {
       return new ArgmaxFunction(a[0]);
     }
   }
+
+  /**
+   * {@code softmax_confidence(logits)}: double, the probability of the predicted class (the first
+   * maximum), {@code 1 / (1 + rest)} from the max shift.
+   */
+  public static final class SoftmaxConfidenceFunction extends LogitsRowFunction {
+    private static final long serialVersionUID = 1L;
+
+    public SoftmaxConfidenceFunction(Expression logits) {
+      super(logits);
+    }
+
+    @Override
+    public String prettyName() {
+      return XentFunctions.SOFTMAX_CONFIDENCE;
+    }
+
+    @Override
+    public DataType dataType() {
+      return DataTypes.DoubleType;
+    }
+
+    @Override
+    protected Object fromValidRow(float[] z) {
+      return Softmax.confidence(z);
+    }
+
+    @Override
+    protected Object fromValidRow(double[] z) {
+      return Softmax.confidence(z);
+    }
+
+    @Override
+    protected XentExpression withArgs(Expression[] a) {
+      return new SoftmaxConfidenceFunction(a[0]);
+    }
+  }
 }

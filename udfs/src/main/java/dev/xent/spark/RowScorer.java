@@ -23,8 +23,18 @@ public final class RowScorer implements Serializable {
   private final LabelKind labelKind;
   private final DataType labelType;
   private final boolean sigmoid;
+  private final double smoothing;
 
   public RowScorer(DataType logitsType, DataType labelType, boolean sigmoid) {
+    this(logitsType, labelType, sigmoid, 0.0);
+  }
+
+  /**
+   * A softmax scorer with label smoothing E (0 ≤ E < 1, checked by the caller): the target is
+   * {@code (1 − E)·label + E/C}, see {@link Scoring#sparse(float[], double, double)}. E = 0 is the
+   * plain scorer, bit for bit; sigmoid rows ignore E.
+   */
+  public RowScorer(DataType logitsType, DataType labelType, boolean sigmoid, double smoothing) {
     this.logitsKind = InputTypes.logitsKind(logitsType, sigmoid);
     this.labelKind = InputTypes.labelKind(labelType);
     if (logitsKind == null || labelKind == null) {
@@ -34,6 +44,7 @@ public final class RowScorer implements Serializable {
     this.logitElementsNullable = logitsType instanceof ArrayType array && array.containsNull();
     this.labelType = labelType;
     this.sigmoid = sigmoid;
+    this.smoothing = smoothing;
   }
 
   /**
@@ -50,6 +61,7 @@ public final class RowScorer implements Serializable {
     this.labelKind = other.labelKind;
     this.labelType = other.labelType;
     this.sigmoid = other.sigmoid;
+    this.smoothing = other.smoothing;
   }
 
   /** Validates and scores one row; a null value (or null element) gives {@code null_input}. */
@@ -64,8 +76,8 @@ public final class RowScorer implements Serializable {
     if (!sigmoid && labelKind.isScalar()) {
       double label = InputTypes.numericValue(labelValue);
       return z instanceof float[] f
-          ? Scoring.sparse(f, label)
-          : Scoring.sparse((double[]) z, label);
+          ? Scoring.sparse(f, label, smoothing)
+          : Scoring.sparse((double[]) z, label, smoothing);
     }
     double[] row = InputTypes.labelRow(labelValue, labelKind, labelType);
     if (row == null) {
@@ -74,6 +86,8 @@ public final class RowScorer implements Serializable {
     if (sigmoid) {
       return z instanceof float[] f ? Scoring.sigmoid(f, row) : Scoring.sigmoid((double[]) z, row);
     }
-    return z instanceof float[] f ? Scoring.dense(f, row) : Scoring.dense((double[]) z, row);
+    return z instanceof float[] f
+        ? Scoring.dense(f, row, smoothing)
+        : Scoring.dense((double[]) z, row, smoothing);
   }
 }

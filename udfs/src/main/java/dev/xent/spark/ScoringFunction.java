@@ -29,13 +29,23 @@ public abstract class ScoringFunction extends XentExpression {
   /** The mode of a function without a mode argument. */
   protected abstract String defaultMode();
 
+  /** Whether a third argument is the loss mode (the audit functions) rather than another option. */
+  protected boolean hasModeArgument() {
+    return true;
+  }
+
+  /** The label smoothing of softmax rows; 0 unless the function takes it as an option. */
+  protected double smoothing() {
+    return 0.0;
+  }
+
   /** Whether this row is scored as sigmoid (else softmax). */
   protected final boolean sigmoid() {
     return SIGMOID.equals(mode());
   }
 
   private String mode() {
-    if (argCount() < 3) {
+    if (argCount() < 3 || !hasModeArgument()) {
       return defaultMode();
     }
     Object value = arg(2).eval(null);
@@ -45,7 +55,7 @@ public abstract class ScoringFunction extends XentExpression {
   @Override
   protected String typeProblem() {
     String action = "evaluate " + prettyName();
-    if (argCount() == 3) {
+    if (argCount() == 3 && hasModeArgument()) {
       Expression option = arg(2);
       String mode =
           option.foldable() && option.dataType() instanceof StringType ? mode() : "not constant";
@@ -81,7 +91,7 @@ public abstract class ScoringFunction extends XentExpression {
   /** Validates and scores one row; nulls give {@code null_input}. */
   protected final Scored score(Object logitsValue, Object labelValue) {
     if (scorer == null) {
-      scorer = new RowScorer(arg(0).dataType(), arg(1).dataType(), sigmoid());
+      scorer = new RowScorer(arg(0).dataType(), arg(1).dataType(), sigmoid(), smoothing());
     }
     return scorer.score(logitsValue, labelValue);
   }

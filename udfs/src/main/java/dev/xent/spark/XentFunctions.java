@@ -3,7 +3,9 @@ package dev.xent.spark;
 import dev.xent.spark.LogitsFunctions.ArgmaxFunction;
 import dev.xent.spark.LogitsFunctions.LogSoftmaxFunction;
 import dev.xent.spark.LogitsFunctions.LogSumExpFunction;
+import dev.xent.spark.LogitsFunctions.SoftmaxConfidenceFunction;
 import dev.xent.spark.LogitsFunctions.SoftmaxFunction;
+import dev.xent.spark.ScoringFunctions.LabelRankFunction;
 import dev.xent.spark.ScoringFunctions.ScoreFunction;
 import dev.xent.spark.ScoringFunctions.SigmoidCrossEntropyFunction;
 import dev.xent.spark.ScoringFunctions.SoftmaxCrossEntropyFunction;
@@ -37,6 +39,8 @@ public final class XentFunctions {
   public static final String XENT_STATUS = "xent_status";
   public static final String XENT_SCORE = "xent_score";
   public static final String LOGSUMEXP_AGG = "logsumexp_agg";
+  public static final String SOFTMAX_CONFIDENCE = "softmax_confidence";
+  public static final String LABEL_RANK = "label_rank";
 
   /** One SQL function: how it is called and how its expression is built. */
   public record Definition(
@@ -116,14 +120,35 @@ public final class XentFunctions {
               1,
               a -> new ArgmaxFunction(a[0])),
           new Definition(
+              SOFTMAX_CONFIDENCE,
+              "(logits)",
+              "Probability of the predicted class (the first maximum); NULL for an invalid row.",
+              SoftmaxConfidenceFunction.class,
+              1,
+              1,
+              a -> new SoftmaxConfidenceFunction(a[0])),
+          new Definition(
               SOFTMAX_CROSS_ENTROPY,
-              "(logits, label)",
+              "(logits, label [, smoothing])",
               "Softmax cross-entropy: integer label → sparse, array/vector label → dense;"
+                  + " the constant smoothing E in [0, 1) makes the target (1 − E)·label + E/C;"
                   + " NULL for an invalid row.",
               SoftmaxCrossEntropyFunction.class,
               2,
+              3,
+              a ->
+                  a.length == 2
+                      ? new SoftmaxCrossEntropyFunction(a[0], a[1])
+                      : new SoftmaxCrossEntropyFunction(a[0], a[1], a[2])),
+          new Definition(
+              LABEL_RANK,
+              "(logits, label)",
+              "How many classes rank before the integer label (ties → lower index), 0 when it is"
+                  + " the prediction; NULL for an invalid row.",
+              LabelRankFunction.class,
               2,
-              a -> new SoftmaxCrossEntropyFunction(a[0], a[1])),
+              2,
+              a -> new LabelRankFunction(a[0], a[1])),
           new Definition(
               SIGMOID_CROSS_ENTROPY,
               "(logits, targets)",

@@ -255,8 +255,8 @@ class SqlFunctionsTest {
   void aWrongNumberOfArgumentsNamesTheSignature() {
     assertThatThrownBy(() -> spark.sql("SELECT softmax_cross_entropy(array(1D))").collect())
         .hasMessageContaining(
-            "Cannot call softmax_cross_entropy: expected softmax_cross_entropy(logits, label),"
-                + " got 1 argument");
+            "Cannot call softmax_cross_entropy: expected softmax_cross_entropy(logits, label [,"
+                + " smoothing]), got 1 argument");
   }
 
   @Test
@@ -347,6 +347,8 @@ class SqlFunctionsTest {
             "sigmoid_cross_entropy",
             "xent_status",
             "xent_score",
-            "logsumexp_agg");
+            "logsumexp_agg",
+            "softmax_confidence",
+            "label_rank");
   }
 }
