@@ -41,6 +41,8 @@ public final class XentFunctions {
   public static final String LOGSUMEXP_AGG = "logsumexp_agg";
   public static final String SOFTMAX_CONFIDENCE = "softmax_confidence";
   public static final String LABEL_RANK = "label_rank";
+  public static final String EXACT_SUM = "exact_sum";
+  public static final String EXACT_AVG = "exact_avg";
 
   /** One SQL function: how it is called and how its expression is built. */
   public record Definition(
@@ -186,7 +188,24 @@ public final class XentFunctions {
               LogSumExpAggregate.class,
               1,
               1,
-              a -> new LogSumExpAggregate(a[0])));
+              a -> new LogSumExpAggregate(a[0])),
+          new Definition(
+              EXACT_SUM,
+              "(x)",
+              "Aggregate sum of a numeric column as double, exact and rounded once: the same bits"
+                  + " for every partitioning and order.",
+              ExactSumAggregate.class,
+              1,
+              1,
+              a -> new ExactSumAggregate(a[0], false)),
+          new Definition(
+              EXACT_AVG,
+              "(x)",
+              "Aggregate mean of a numeric column as double: the exact sum / count rounded once.",
+              ExactSumAggregate.class,
+              1,
+              1,
+              a -> new ExactSumAggregate(a[0], true)));
 
   /**
    * Registers every function in this session (like {@code CREATE TEMPORARY FUNCTION}); functions

@@ -349,6 +349,8 @@ class SqlFunctionsTest {
             "xent_score",
             "logsumexp_agg",
             "softmax_confidence",
-            "label_rank");
+            "label_rank",
+            "exact_sum",
+            "exact_avg");
   }
 }
