@@ -124,10 +124,10 @@ public final class SoftmaxCrossEntropy {
    *
    * <p>Each term is {@code cw_c·(p_c·((m − z_c) + log1p(rest)))}, non-negative and summed with
    * compensation. A class with {@code p_c == 0} or {@code cw_c == 0} contributes exactly 0, even
-   * when {@code z_c = −∞}; otherwise a masked class gives +∞. Non-finite behaviour: NaN in z or p,
-   * a non-finite maximum (+∞ or an all −∞ row) or an empty row give NaN; a weight that is negative,
-   * NaN or infinite gives NaN (−0.0 is a zero weight). Another length of p or of the weights throws
-   * {@link IllegalArgumentException}.
+   * when {@code z_c = −∞}; otherwise a masked class gives +∞. Non-finite behaviour: NaN in z, NaN
+   * in p on a class of non-zero weight, a non-finite maximum (+∞ or an all −∞ row) or an empty row
+   * give NaN; a weight that is negative, NaN or infinite gives NaN (−0.0 is a zero weight). Another
+   * length of p or of the weights throws {@link IllegalArgumentException}.
    */
   public static double dense(double[] z, double[] p, int k, double[] classWeights) {
     if (classWeights == null) {
