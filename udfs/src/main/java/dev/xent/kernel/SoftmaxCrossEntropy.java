@@ -213,36 +213,69 @@ public final class SoftmaxCrossEntropy {
       return Double.NaN;
     }
     double max = z[k];
-    double sum = 0.0;
-    double compensation = 0.0;
-    double weightSum = 0.0;
-    double weightCompensation = 0.0;
+    int n = z.length;
+    // Even and odd classes go to two compensated sums (a, b): the row loop is bound by the latency
+    // of sum + term, and two independent chains halve it. Every term is ≥ 0.
+    double a = 0.0;
+    double aCompensation = 0.0;
+    double b = 0.0;
+    double bCompensation = 0.0;
+    double weightSum;
+    int c = 0;
     if (classWeights == null) {
-      for (int c = 0; c < z.length; c++) {
-        double term = max - z[c];
-        double next = sum + term;
-        compensation += CompensatedSum.roundingError(sum, term, next);
-        sum = next;
+      for (; c + 1 < n; c += 2) {
+        double even = max - z[c];
+        double nextA = a + even;
+        aCompensation += CompensatedSum.roundingError(a, even, nextA);
+        a = nextA;
+        double odd = max - z[c + 1];
+        double nextB = b + odd;
+        bCompensation += CompensatedSum.roundingError(b, odd, nextB);
+        b = nextB;
       }
-      weightSum = z.length;
+      if (c < n) {
+        double even = max - z[c];
+        double nextA = a + even;
+        aCompensation += CompensatedSum.roundingError(a, even, nextA);
+        a = nextA;
+      }
+      weightSum = n;
     } else {
-      for (int c = 0; c < z.length; c++) {
+      double w0 = 0.0;
+      double w0Compensation = 0.0;
+      double w1 = 0.0;
+      double w1Compensation = 0.0;
+      for (; c < n; c++) {
         double w = classWeights[c];
         if (!(w >= 0.0 && w < Double.POSITIVE_INFINITY)) {
           return Double.NaN;
         }
         if (w != 0.0) {
           double term = w * (max - z[c]);
-          double next = sum + term;
-          compensation += CompensatedSum.roundingError(sum, term, next);
-          sum = next;
-          double nextWeight = weightSum + w;
-          weightCompensation += CompensatedSum.roundingError(weightSum, w, nextWeight);
-          weightSum = nextWeight;
+          if ((c & 1) == 0) {
+            double nextA = a + term;
+            aCompensation += CompensatedSum.roundingError(a, term, nextA);
+            a = nextA;
+            double nextW = w0 + w;
+            w0Compensation += CompensatedSum.roundingError(w0, w, nextW);
+            w0 = nextW;
+          } else {
+            double nextB = b + term;
+            bCompensation += CompensatedSum.roundingError(b, term, nextB);
+            b = nextB;
+            double nextW = w1 + w;
+            w1Compensation += CompensatedSum.roundingError(w1, w, nextW);
+            w1 = nextW;
+          }
         }
       }
-      weightSum += weightCompensation;
+      double weights = w0 + w1;
+      weightSum =
+          weights
+              + (w0Compensation + w1Compensation + CompensatedSum.roundingError(w0, w1, weights));
     }
+    double sum = a + b;
+    double compensation = aCompensation + bCompensation + CompensatedSum.roundingError(a, b, sum);
     // Σ cw_c·(lse − z_c) = Σ cw_c·(z_k − z_c) + (Σ cw_c)·log1p(rest): lse is never formed, so a
     // large z_k cannot swamp a small log1p(rest).
     return finish(sum, compensation) + weightSum * log1pRest;
@@ -257,36 +290,71 @@ public final class SoftmaxCrossEntropy {
       return Double.NaN;
     }
     double max = z[k];
-    double sum = 0.0;
-    double compensation = 0.0;
-    double weightSum = 0.0;
-    double weightCompensation = 0.0;
+    int n = z.length;
+    // Even and odd classes go to two compensated sums (a, b): the row loop is bound by the latency
+    // of sum + term, and two independent chains halve it. Every term is ≥ 0.
+    double a = 0.0;
+    double aCompensation = 0.0;
+    double b = 0.0;
+    double bCompensation = 0.0;
+    double weightSum;
+    int c = 0;
     if (classWeights == null) {
-      for (int c = 0; c < z.length; c++) {
-        double term = max - z[c];
-        double next = sum + term;
-        compensation += CompensatedSum.roundingError(sum, term, next);
-        sum = next;
+      for (; c + 1 < n; c += 2) {
+        double even = max - z[c];
+        double nextA = a + even;
+        aCompensation += CompensatedSum.roundingError(a, even, nextA);
+        a = nextA;
+        double odd = max - z[c + 1];
+        double nextB = b + odd;
+        bCompensation += CompensatedSum.roundingError(b, odd, nextB);
+        b = nextB;
       }
-      weightSum = z.length;
+      if (c < n) {
+        double even = max - z[c];
+        double nextA = a + even;
+        aCompensation += CompensatedSum.roundingError(a, even, nextA);
+        a = nextA;
+      }
+      weightSum = n;
     } else {
-      for (int c = 0; c < z.length; c++) {
+      double w0 = 0.0;
+      double w0Compensation = 0.0;
+      double w1 = 0.0;
+      double w1Compensation = 0.0;
+      for (; c < n; c++) {
         double w = classWeights[c];
         if (!(w >= 0.0 && w < Double.POSITIVE_INFINITY)) {
           return Double.NaN;
         }
         if (w != 0.0) {
           double term = w * (max - z[c]);
-          double next = sum + term;
-          compensation += CompensatedSum.roundingError(sum, term, next);
-          sum = next;
-          double nextWeight = weightSum + w;
-          weightCompensation += CompensatedSum.roundingError(weightSum, w, nextWeight);
-          weightSum = nextWeight;
+          if ((c & 1) == 0) {
+            double nextA = a + term;
+            aCompensation += CompensatedSum.roundingError(a, term, nextA);
+            a = nextA;
+            double nextW = w0 + w;
+            w0Compensation += CompensatedSum.roundingError(w0, w, nextW);
+            w0 = nextW;
+          } else {
+            double nextB = b + term;
+            bCompensation += CompensatedSum.roundingError(b, term, nextB);
+            b = nextB;
+            double nextW = w1 + w;
+            w1Compensation += CompensatedSum.roundingError(w1, w, nextW);
+            w1 = nextW;
+          }
         }
       }
-      weightSum += weightCompensation;
+      double weights = w0 + w1;
+      weightSum =
+          weights
+              + (w0Compensation + w1Compensation + CompensatedSum.roundingError(w0, w1, weights));
     }
+    double sum = a + b;
+    double compensation = aCompensation + bCompensation + CompensatedSum.roundingError(a, b, sum);
+    // Σ cw_c·(lse − z_c) = Σ cw_c·(z_k − z_c) + (Σ cw_c)·log1p(rest): lse is never formed, so a
+    // large z_k cannot swamp a small log1p(rest).
     return finish(sum, compensation) + weightSum * log1pRest;
   }
 
