@@ -64,6 +64,14 @@ public final class RowScorer implements Serializable {
     this.smoothing = other.smoothing;
   }
 
+  /**
+   * The label smoothing this scorer applies to softmax rows (0 for none): a caller with its own
+   * fast path (e.g. a columnar reduction calling {@link Scoring} directly) must pass it on.
+   */
+  public double smoothing() {
+    return smoothing;
+  }
+
   /** Validates and scores one row; a null value (or null element) gives {@code null_input}. */
   public Scored score(Object logitsValue, Object labelValue) {
     if (logitsValue == null || labelValue == null) {

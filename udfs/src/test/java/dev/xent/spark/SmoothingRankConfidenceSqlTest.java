@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.xent.kernel.Scored;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -165,6 +168,30 @@ class SmoothingRankConfidenceSqlTest {
                 + " smoothing]), got 4 arguments");
   }
 
+  @Test
+  void aSmoothingRowScorerScoresLikeTheKernelAndSaysItsSmoothing() {
+    // The job's scorer: a constant E on every softmax row; the loss is the mpmath value of
+    // weighted.tsv seed3/f64/smoothed_sparse[y=1,E=0.1].
+    RowScorer scorer =
+        new RowScorer(
+            DataTypes.createArrayType(DataTypes.DoubleType, false),
+            DataTypes.IntegerType,
+            false,
+            0.1);
+    Scored scored =
+        scorer.score(UnsafeArrayData.fromPrimitiveArray(new double[] {0.5, 1.5, 0.1}), 1);
+    assertThat(scored.isOk()).isTrue();
+    assertThat(scored.loss()).isCloseTo(0.5590106967477103643955470, within(1e-12));
+    assertThat(scored.predicted()).isEqualTo(1);
+    assertThat(scorer.smoothing()).isEqualTo(0.1);
+    assertThat(scorer.withoutNullElements().smoothing()).isEqualTo(0.1);
+    assertThat(
+            new RowScorer(
+                    DataTypes.createArrayType(DataTypes.DoubleType), DataTypes.IntegerType, false)
+                .smoothing())
+        .isZero();
+  }
+
   // ------------------------------------------------------------------------------------------
   // label_rank
 
@@ -252,7 +279,9 @@ class SmoothingRankConfidenceSqlTest {
                 + " softmax_confidence(array(double('-Infinity'), 3D)),"
                 + " softmax_confidence(array(0.5D, 1.5D, 0.1D)),"
                 + " softmax_confidence(array(0.5F, 1.5F, 0.1F)),"
-                + " softmax_confidence(array(0.7D, -0.3D))");
+                + " softmax_confidence(array(0.7D, -0.3D)),"
+                + " softmax_confidence(array(4.9E-324D, 0D)),"
+                + " softmax_confidence(array(float('3.4028235E38'), float('-3.4028235E38')))");
     // 1/4 and 1/2 exactly (rest = n − 1); one (unmasked) class: 1.
     assertSameBits(row.getDouble(0), 0.25, "4 equal");
     assertSameBits(row.getDouble(1), 0.5, "−0.0 and 0.0");
@@ -263,6 +292,10 @@ class SmoothingRankConfidenceSqlTest {
     assertThat(row.getDouble(5)).isCloseTo(0.6193958589951495821767501, within(1e-16));
     // Two classes a gap of 1 apart: the logistic 1/(1 + e^−1).
     assertThat(row.getDouble(6)).isCloseTo(1 / (1 + Math.exp(-1)), within(2e-16));
+    // A subnormal gap: rest = e^−MIN_VALUE, which is 1 in double, so 1/2 exactly.
+    assertSameBits(row.getDouble(7), 0.5, "subnormal gap");
+    // The largest floats: rest = e^−6.8e38 = 0, so exactly 1.
+    assertSameBits(row.getDouble(8), 1.0, "max float gap");
   }
 
   @Test
