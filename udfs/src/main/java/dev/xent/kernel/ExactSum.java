@@ -142,7 +142,7 @@ public final class ExactSum implements Serializable {
   }
 
   /** The finite part of the sum in units of 2^−1074. */
-  private BigInteger fixedPoint() {
+  BigInteger fixedPoint() {
     propagateCarries();
     BigInteger total = BigInteger.ZERO;
     for (int i = LIMBS - 1; i >= 0; i--) {
@@ -152,7 +152,7 @@ public final class ExactSum implements Serializable {
   }
 
   /** NaN, ±∞ when non-finite values were added, or 0.0 when the sum is finite. */
-  private double nonFiniteSum() {
+  double nonFiniteSum() {
     if (nans > 0 || (positiveInfinities > 0 && negativeInfinities > 0)) {
       return Double.NaN;
     }
@@ -160,6 +160,33 @@ public final class ExactSum implements Serializable {
       return Double.POSITIVE_INFINITY;
     }
     return negativeInfinities > 0 ? Double.NEGATIVE_INFINITY : 0.0;
+  }
+
+  /**
+   * {@code numerator / denominator} rounded once to the nearest double (ties to even); NaN when the
+   * denominator is zero. For ratios of exact sums, such as a weighted mean.
+   */
+  static double quotient(BigInteger numerator, BigInteger denominator) {
+    if (denominator.signum() == 0) {
+      return Double.NaN;
+    }
+    boolean negative = numerator.signum() * denominator.signum() < 0;
+    BigInteger magnitude = numerator.abs();
+    BigInteger divisor = denominator.abs();
+    if (magnitude.signum() == 0) {
+      return negative ? -0.0 : 0.0;
+    }
+    // The same sticky-bit rounding as mean(): at least 55 quotient bits plus a sticky bit round
+    // to 53 bits exactly as the infinite quotient does, subnormal results included.
+    int shift = Math.max(0, 55 + divisor.bitLength() - magnitude.bitLength());
+    BigInteger[] quotient = magnitude.shiftLeft(shift).divideAndRemainder(divisor);
+    BigInteger sticky =
+        quotient[0].shiftLeft(1).add(quotient[1].signum() == 0 ? BigInteger.ZERO : BigInteger.ONE);
+    double value =
+        new BigDecimal(sticky)
+            .divide(new BigDecimal(BigInteger.ONE.shiftLeft(shift + 1)))
+            .doubleValue();
+    return negative ? -value : value;
   }
 
   private void propagateCarries() {
