@@ -1,5 +1,8 @@
 package dev.xent.kernel;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.io.Serializable;
 
 /**
@@ -76,6 +79,49 @@ public final class LossStatsAccumulator implements Serializable {
     rowsInfiniteLoss += other.rowsInfiniteLoss;
     rowsCorrect += other.rowsCorrect;
     return this;
+  }
+
+  /**
+   * Writes the state compactly: the counts as varints, each exact sum in {@link ExactSum#writeTo}'s
+   * form. {@link #readFrom} restores an accumulator with the same result and the same merges.
+   */
+  public void writeTo(DataOutput out) throws IOException {
+    Varint.write(out, rowsByReason.length);
+    for (long count : rowsByReason) {
+      Varint.write(out, count);
+    }
+    lossSum.writeTo(out);
+    nearDeficit.writeTo(out);
+    midProbability.writeTo(out);
+    farLogProbability.writeTo(out);
+    Varint.write(out, rowsNear);
+    Varint.write(out, rowsMid);
+    Varint.write(out, rowsInfiniteLoss);
+    Varint.write(out, rowsCorrect);
+  }
+
+  public static LossStatsAccumulator readFrom(DataInput in) throws IOException {
+    LossStatsAccumulator state = new LossStatsAccumulator();
+    int reasons = Varint.readInt(in, Integer.MAX_VALUE, "the number of reasons");
+    if (reasons != state.rowsByReason.length) {
+      throw new IOException(
+          "Cannot read loss stats written with "
+              + reasons
+              + " reasons: this version has "
+              + state.rowsByReason.length);
+    }
+    for (int i = 0; i < reasons; i++) {
+      state.rowsByReason[i] = Varint.read(in);
+    }
+    state.lossSum.merge(ExactSum.readFrom(in));
+    state.nearDeficit.merge(ExactSum.readFrom(in));
+    state.midProbability.merge(ExactSum.readFrom(in));
+    state.farLogProbability.merge(LogSumExpAccumulator.readFrom(in));
+    state.rowsNear = Varint.read(in);
+    state.rowsMid = Varint.read(in);
+    state.rowsInfiniteLoss = Varint.read(in);
+    state.rowsCorrect = Varint.read(in);
+    return state;
   }
 
   public LossStats result() {
