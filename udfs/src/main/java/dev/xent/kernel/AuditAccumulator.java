@@ -1,0 +1,574 @@
+package dev.xent.kernel;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Accumulates the audit of an evaluation: the {@link LossStats} of every row, and over scored rows
+ * their weights, the weighted mean loss and accuracy with confidence intervals, top-k accuracy and
+ * equal-width calibration bins with ECE and MCE. Add rows, merge partition-local accumulators in
+ * any order, then take the immutable {@link AuditStats}.
+ *
+ * <p>Every per-row term is added to an {@link ExactSum}; products such as ω·l enter as both halves
+ * of their exact two-product (hi = ω·l, lo = fma(ω, l, −hi)), so the sums are exact and the result,
+ * computed from them with exact integer arithmetic and rounded once per quantity, is the same bit
+ * for bit however the rows were split and merged. Two caveats, both deterministic per row: product
+ * bits below 2^−1074 are lost (the fma error term of a product in the subnormal range is rounded,
+ * at most 2^−1075 per term), and a product beyond the largest double counts as +∞.
+ *
+ * <h2>Definitions</h2>
+ *
+ * With ω the row weight (1.0 when unweighted), l the loss, W = Σω, Q = Σω², S1 = Σω·l, S2 = Σω·l²
+ * over scored rows:
+ *
+ * <ul>
+ *   <li>{@code meanLoss = S1/W}; a row with ω = 0 adds nothing even when l = +∞ (no 0·∞); a row
+ *       with ω > 0 and l = +∞ makes it +∞; NaN when W = 0. Unweighted it is bit for bit {@link
+ *       LossStats#meanLoss()}.
+ *   <li>{@code n_eff = W²/Q} (Kish's effective sample size; n when unweighted).
+ *   <li>{@code meanLossCi = meanLoss ± z·sqrt(s²/n_eff)} with the weighted variance v = (W·S2 −
+ *       S1²)/W² and s² = v·n_eff/(n_eff − 1), i.e. s²/n_eff = (W·S2 − S1²)·Q / ((W² − Q)·W²),
+ *       computed exactly and rounded once (unweighted: the unbiased sample variance over n). Null
+ *       when fewer than 2 rows were scored, n_eff &lt; 2 (exactly: W² &lt; 2Q), W = 0, the mean is
+ *       infinite or S2 overflows.
+ *   <li>{@code accuracy = Σω·[correct]/W} over softmax rows, {@code topK(k) = Σω·[rank &lt; k]/W};
+ *       NaN for sigmoid rows or W = 0. {@code accuracyCi} is the Wilson score interval at p̂ =
+ *       accuracy and n = n_eff, (p̂ + z²/2n ± z·sqrt(p̂(1−p̂)/n + z²/4n²))/(1 + z²/n), clipped to
+ *       [0, 1]; null when the accuracy is NaN or n_eff is.
+ *   <li>Calibration (softmax: the top-label confidence against correct; sigmoid: each element's
+ *       probability against its target): p goes to bin max(0, ⌈p·B⌉ − 1), at most B − 1, with the
+ *       ceiling of the exact real p·B, so bins are (b/B, (b+1)/B] and 0 is in the first, as in
+ *       scikit-learn's {@code calibration_curve}. {@code ece = Σ_b (W_b/W)·|acc_b − conf_b| = Σ_b
+ *       |O_b − P_b| / W} (O_b = Σω·outcome, P_b = Σω·p, W = Σ_b W_b), exact and rounded once;
+ *       {@code mce = max_b |O_b − P_b|/W_b} over bins of weight > 0; both NaN when all bins have
+ *       weight 0.
+ * </ul>
+ *
+ * <p>One accumulator audits one kind of row: adding or merging softmax and sigmoid rows together
+ * fails. Inputs outside their documented range fail with an {@link IllegalArgumentException} naming
+ * the value.
+ */
+public final class AuditAccumulator implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private static final byte NONE = 0;
+  private static final byte SOFTMAX = 1;
+  private static final byte SIGMOID = 2;
+  private static final int FORMAT_VERSION = 1;
+
+  private final AuditSpec spec;
+  private final int[] ks;
+  private final int bins;
+  private final LossStatsAccumulator base = new LossStatsAccumulator();
+  private byte kind = NONE;
+  private final ExactSum weight = new ExactSum();
+  private final ExactSum weightSquare = new ExactSum();
+  private final ExactSum weightedLoss = new ExactSum();
+  private final ExactSum weightedSquareLoss = new ExactSum();
+  private final ExactSum correctWeight = new ExactSum();
+  // topKFirst[i]: Σω of rows whose smallest k with rank < k is ks[i]; top-k(ks[i]) is the sum of
+  // entries 0 … i, so a row costs one addition whatever the number of ks.
+  private final ExactSum[] topKFirst;
+  private final long[] binCount;
+  // Allocated at a bin's first row: most bins of a small partition stay empty.
+  private final ExactSum[] binWeight;
+  private final ExactSum[] binConfidence;
+  private final ExactSum[] binOutcome;
+
+  public AuditAccumulator(AuditSpec spec) {
+    if (spec == null) {
+      throw new IllegalArgumentException("Cannot create an audit: the spec is null");
+    }
+    this.spec = spec;
+    this.ks = spec.topKUnsafe();
+    this.bins = spec.calibrationBins();
+    topKFirst = new ExactSum[ks.length];
+    for (int i = 0; i < ks.length; i++) {
+      topKFirst[i] = new ExactSum();
+    }
+    binCount = new long[bins];
+    binWeight = new ExactSum[bins];
+    binConfidence = new ExactSum[bins];
+    binOutcome = new ExactSum[bins];
+  }
+
+  public AuditSpec spec() {
+    return spec;
+  }
+
+  /** A row not scored: any invalid reason, or {@link Reason#IGNORED}; it counts only by reason. */
+  public AuditAccumulator addUnscored(Reason reason) {
+    if (reason == null || reason.isOk()) {
+      throw new IllegalArgumentException(
+          "Cannot add an unscored row with reason " + reason + ": a scored row has a loss");
+    }
+    base.add(reason, Double.NaN, false);
+    return this;
+  }
+
+  /**
+   * A scored softmax row.
+   *
+   * @param loss finite ≥ 0 or +∞
+   * @param weight finite ≥ 0; exactly 1.0 when the spec is unweighted
+   * @param correct whether the first maximum is the label; must be {@code rank == 0}
+   * @param rank the label's rank, 0 for the predicted class; exact at least below the largest k
+   *     (callers may clip larger ranks)
+   * @param confidence the top-label probability, in (0, 1]
+   */
+  public AuditAccumulator addSoftmax(
+      double loss, double weight, boolean correct, int rank, double confidence) {
+    checkRow(loss, weight);
+    if (rank < 0 || correct != (rank == 0)) {
+      throw new IllegalArgumentException(
+          "Cannot add a softmax row of rank "
+              + rank
+              + " with correct = "
+              + correct
+              + ": rank 0 means correct, and ranks are ≥ 0");
+    }
+    if (!(confidence > 0 && confidence <= 1)) {
+      throw new IllegalArgumentException(
+          "Cannot add a softmax row of confidence " + confidence + ": it must be in (0, 1]");
+    }
+    kind(SOFTMAX);
+    base.add(Reason.OK, loss, correct);
+    addWeighted(loss, weight);
+    if (weight != 0) {
+      if (correct) {
+        correctWeight.add(weight);
+      }
+      // ks is sorted: the first k above the rank, and every later one, counts the row.
+      for (int i = 0; i < ks.length; i++) {
+        if (rank < ks[i]) {
+          topKFirst[i].add(weight);
+          break;
+        }
+      }
+    }
+    int bin = bin(confidence);
+    binCount[bin]++;
+    if (weight != 0) {
+      binSums(bin);
+      binWeight[bin].add(weight);
+      addProduct(binConfidence[bin], weight, confidence);
+      if (correct) {
+        binOutcome[bin].add(weight);
+      }
+    }
+    return this;
+  }
+
+  /**
+   * A scored sigmoid row (no accuracy or top-k); the calibration of its elements comes through
+   * {@link #addSigmoidElement}.
+   *
+   * @param loss finite ≥ 0 or +∞
+   * @param weight finite ≥ 0; exactly 1.0 when the spec is unweighted
+   */
+  public AuditAccumulator addSigmoid(double loss, double weight) {
+    checkRow(loss, weight);
+    kind(SIGMOID);
+    base.add(Reason.OK, loss, false);
+    addWeighted(loss, weight);
+    return this;
+  }
+
+  /**
+   * One element of a sigmoid row for calibration.
+   *
+   * @param probability σ(z) in [0, 1]
+   * @param target t in [0, 1], the element's outcome
+   * @param weight finite ≥ 0 (typically the row's weight)
+   */
+  public AuditAccumulator addSigmoidElement(double probability, double target, double weight) {
+    if (!(probability >= 0 && probability <= 1)) {
+      throw new IllegalArgumentException(
+          "Cannot add a sigmoid element of probability " + probability + ": it must be in [0, 1]");
+    }
+    if (!(target >= 0 && target <= 1)) {
+      throw new IllegalArgumentException(
+          "Cannot add a sigmoid element of target " + target + ": it must be in [0, 1]");
+    }
+    if (!(weight >= 0 && weight < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException(
+          "Cannot add a sigmoid element of weight " + weight + ": it must be finite and ≥ 0");
+    }
+    kind(SIGMOID);
+    int bin = bin(probability);
+    binCount[bin]++;
+    if (weight != 0) {
+      binSums(bin);
+      binWeight[bin].add(weight);
+      addProduct(binConfidence[bin], weight, probability);
+      addProduct(binOutcome[bin], weight, target);
+    }
+    return this;
+  }
+
+  /** Adds {@code other}'s rows to this one; {@code other} is left unchanged in value. */
+  public AuditAccumulator merge(AuditAccumulator other) {
+    if (!spec.equals(other.spec)) {
+      throw new IllegalArgumentException(
+          "Cannot merge audits of different specs: " + spec + " and " + other.spec);
+    }
+    if (other.kind != NONE) {
+      kind(other.kind);
+    }
+    base.merge(other.base);
+    weight.merge(other.weight);
+    weightSquare.merge(other.weightSquare);
+    weightedLoss.merge(other.weightedLoss);
+    weightedSquareLoss.merge(other.weightedSquareLoss);
+    correctWeight.merge(other.correctWeight);
+    for (int i = 0; i < ks.length; i++) {
+      topKFirst[i].merge(other.topKFirst[i]);
+    }
+    for (int b = 0; b < bins; b++) {
+      binCount[b] += other.binCount[b];
+      if (other.binWeight[b] != null) {
+        binSums(b);
+        binWeight[b].merge(other.binWeight[b]);
+        binConfidence[b].merge(other.binConfidence[b]);
+        binOutcome[b].merge(other.binOutcome[b]);
+      }
+    }
+    return this;
+  }
+
+  public AuditStats result() {
+    LossStats lossStats = base.result();
+    BigInteger w = weight.fixedPoint();
+    BigInteger q = weightSquare.fixedPoint();
+    boolean weightsFinite = weightSquare.nonFiniteSum() == 0.0;
+    // The sums are integers in units of u = 2^−1074, so Q·u = (q·2^1074)·u² is W²'s unit.
+    BigInteger wSquared = w.multiply(w);
+    BigInteger qScaled = q.shiftLeft(1074);
+    double effectiveSampleSize =
+        w.signum() == 0 || !weightsFinite ? Double.NaN : ExactSum.quotient(wSquared, qScaled);
+    double meanLoss = meanLoss(w);
+    double z = spec.z();
+    double[] meanLossCi =
+        meanLossCi(lossStats.rowsScored(), w, q, wSquared, qScaled, weightsFinite, meanLoss, z);
+
+    boolean hasAccuracy = kind == SOFTMAX && w.signum() > 0;
+    double accuracy = hasAccuracy ? ExactSum.quotient(correctWeight.fixedPoint(), w) : Double.NaN;
+    double[] accuracyCi =
+        hasAccuracy && weightsFinite ? wilson(accuracy, effectiveSampleSize, z) : null;
+    SortedMap<Integer, Double> topK = new TreeMap<>();
+    BigInteger hits = BigInteger.ZERO;
+    for (int i = 0; i < ks.length; i++) {
+      hits = hits.add(topKFirst[i].fixedPoint());
+      topK.put(ks[i], hasAccuracy ? ExactSum.quotient(hits, w) : Double.NaN);
+    }
+
+    List<CalibrationBin> calibration = new ArrayList<>(bins);
+    BigInteger totalWeight = BigInteger.ZERO;
+    BigInteger totalGap = BigInteger.ZERO;
+    double mce = Double.NaN;
+    for (int b = 0; b < bins; b++) {
+      double lower = (double) b / bins;
+      double upper = (double) (b + 1) / bins;
+      if (binWeight[b] == null || binWeight[b].fixedPoint().signum() == 0) {
+        double zero = binWeight[b] == null ? 0.0 : binWeight[b].sum();
+        calibration.add(
+            new CalibrationBin(b, lower, upper, binCount[b], zero, Double.NaN, Double.NaN));
+        continue;
+      }
+      BigInteger wb = binWeight[b].fixedPoint();
+      BigInteger pb = binConfidence[b].fixedPoint();
+      BigInteger ob = binOutcome[b].fixedPoint();
+      calibration.add(
+          new CalibrationBin(
+              b,
+              lower,
+              upper,
+              binCount[b],
+              binWeight[b].sum(),
+              ExactSum.quotient(pb, wb),
+              ExactSum.quotient(ob, wb)));
+      // (W_b/W)·|O_b/W_b − P_b/W_b| = |O_b − P_b|/W: the ECE is one exact quotient.
+      BigInteger gap = ob.subtract(pb).abs();
+      totalWeight = totalWeight.add(wb);
+      totalGap = totalGap.add(gap);
+      // Rounding is monotonic, so the largest rounded gap is the rounded largest gap.
+      double binGap = ExactSum.quotient(gap, wb);
+      mce = Double.isNaN(mce) ? binGap : Math.max(mce, binGap);
+    }
+    double ece = totalWeight.signum() == 0 ? Double.NaN : ExactSum.quotient(totalGap, totalWeight);
+    return new AuditStats(
+        lossStats,
+        weight.sum(),
+        weightSquare.sum(),
+        effectiveSampleSize,
+        meanLoss,
+        meanLossCi,
+        accuracy,
+        accuracyCi,
+        topK,
+        calibration,
+        ece,
+        mce);
+  }
+
+  // ---- compact binary form ----
+
+  /**
+   * Writes the accumulator, spec included, compactly: counts as varints, each exact sum as only the
+   * limbs it uses ({@link ExactSum#writeTo}) and nothing for an empty calibration bin; a few
+   * hundred bytes for a typical accumulator. {@link #readFrom} restores one with the same result
+   * and the same merges. Java serialization uses the same form.
+   */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeByte(FORMAT_VERSION);
+    out.writeBoolean(spec.weighted());
+    Varint.write(out, ks.length);
+    for (int k : ks) {
+      Varint.write(out, k);
+    }
+    Varint.write(out, bins);
+    out.writeDouble(spec.confidenceLevel());
+    out.writeByte(kind);
+    base.writeTo(out);
+    weight.writeTo(out);
+    weightSquare.writeTo(out);
+    weightedLoss.writeTo(out);
+    weightedSquareLoss.writeTo(out);
+    correctWeight.writeTo(out);
+    for (ExactSum hits : topKFirst) {
+      hits.writeTo(out);
+    }
+    for (int b = 0; b < bins; b++) {
+      Varint.write(out, binCount[b]);
+      out.writeBoolean(binWeight[b] != null);
+      if (binWeight[b] != null) {
+        binWeight[b].writeTo(out);
+        binConfidence[b].writeTo(out);
+        binOutcome[b].writeTo(out);
+      }
+    }
+  }
+
+  public static AuditAccumulator readFrom(DataInput in) throws IOException {
+    int version = in.readUnsignedByte();
+    if (version != FORMAT_VERSION) {
+      throw new IOException(
+          "Cannot read an audit of format " + version + ": this version reads " + FORMAT_VERSION);
+    }
+    boolean weighted = in.readBoolean();
+    int[] ks = new int[Varint.readInt(in, 1 << 20, "the number of top-k ks")];
+    for (int i = 0; i < ks.length; i++) {
+      ks[i] = Varint.readInt(in, Integer.MAX_VALUE, "a top-k k");
+    }
+    int bins = Varint.readInt(in, Integer.MAX_VALUE, "the number of calibration bins");
+    double level = in.readDouble();
+    AuditAccumulator state;
+    try {
+      state = new AuditAccumulator(new AuditSpec(weighted, ks, bins, level));
+    } catch (IllegalArgumentException e) {
+      throw new IOException("Cannot read an audit: " + e.getMessage(), e);
+    }
+    byte kind = in.readByte();
+    if (kind != NONE && kind != SOFTMAX && kind != SIGMOID) {
+      throw new IOException("Cannot read an audit of row kind " + kind);
+    }
+    state.kind = kind;
+    state.base.merge(LossStatsAccumulator.readFrom(in));
+    state.weight.merge(ExactSum.readFrom(in));
+    state.weightSquare.merge(ExactSum.readFrom(in));
+    state.weightedLoss.merge(ExactSum.readFrom(in));
+    state.weightedSquareLoss.merge(ExactSum.readFrom(in));
+    state.correctWeight.merge(ExactSum.readFrom(in));
+    for (ExactSum hits : state.topKFirst) {
+      hits.merge(ExactSum.readFrom(in));
+    }
+    for (int b = 0; b < bins; b++) {
+      state.binCount[b] = Varint.read(in);
+      if (in.readBoolean()) {
+        state.binWeight[b] = ExactSum.readFrom(in);
+        state.binConfidence[b] = ExactSum.readFrom(in);
+        state.binOutcome[b] = ExactSum.readFrom(in);
+      }
+    }
+    return state;
+  }
+
+  /** Java serialization writes the compact form, not the 68-limb arrays. */
+  private Object writeReplace() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      writeTo(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new Compact(bytes.toByteArray());
+  }
+
+  private void readObject(ObjectInputStream in) throws InvalidObjectException {
+    throw new InvalidObjectException("Cannot deserialize an audit except through its compact form");
+  }
+
+  /** The serialized form of an {@link AuditAccumulator}: its {@link #writeTo} bytes. */
+  private record Compact(byte[] bytes) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private Object readResolve() throws IOException {
+      return readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
+    }
+  }
+
+  // ---- per row ----
+
+  private void checkRow(double loss, double weight) {
+    if (!(loss >= 0)) {
+      throw new IllegalArgumentException(
+          "Cannot add a scored row of loss " + loss + ": it must be ≥ 0 or +∞");
+    }
+    if (!(weight >= 0 && weight < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException(
+          "Cannot add a scored row of weight " + weight + ": it must be finite and ≥ 0");
+    }
+    if (!spec.weighted() && weight != 1.0) {
+      throw new IllegalArgumentException(
+          "Cannot add a row of weight " + weight + " to an unweighted audit: pass 1.0");
+    }
+  }
+
+  private void kind(byte rowKind) {
+    if (kind == NONE) {
+      kind = rowKind;
+    } else if (kind != rowKind) {
+      throw new IllegalArgumentException(
+          "Cannot audit "
+              + name(rowKind)
+              + " rows together with "
+              + name(kind)
+              + " rows: one audit holds one kind of loss");
+    }
+  }
+
+  private static String name(byte kind) {
+    return kind == SOFTMAX ? "softmax" : "sigmoid";
+  }
+
+  /** W, Q, S1 and S2 for a row of weight ω and loss l. */
+  private void addWeighted(double loss, double omega) {
+    if (omega == 0) {
+      // Nothing, not 0·∞ = NaN.
+      return;
+    }
+    weight.add(omega);
+    addProduct(weightSquare, omega, omega);
+    double hi = omega * loss;
+    if (hi == Double.POSITIVE_INFINITY) {
+      // l = +∞, or ω·l beyond the largest double.
+      weightedLoss.add(hi);
+      weightedSquareLoss.add(hi);
+      return;
+    }
+    // ω·l = hi + lo exactly (the fma's error term); ω·l² = hi·l + lo·l, each an exact product.
+    double lo = Math.fma(omega, loss, -hi);
+    weightedLoss.add(hi);
+    weightedLoss.add(lo);
+    addProduct(weightedSquareLoss, hi, loss);
+    addProduct(weightedSquareLoss, lo, loss);
+  }
+
+  /** Adds a·b exactly, as the two halves of its two-product; +∞ when it overflows. */
+  private static void addProduct(ExactSum sum, double a, double b) {
+    double hi = a * b;
+    if (Double.isInfinite(hi)) {
+      sum.add(Double.POSITIVE_INFINITY);
+      return;
+    }
+    sum.add(hi);
+    sum.add(Math.fma(a, b, -hi));
+  }
+
+  /**
+   * The bin of p in [0, 1]: max(0, ⌈p·B⌉ − 1) for the exact real p·B, at most B − 1. p·B = hi + lo
+   * exactly; when hi is not an integer, |lo| ≤ ulp(hi)/2 is less than hi's distance to any integer,
+   * so ⌈p·B⌉ = ⌈hi⌉; when it is, lo > 0 puts the exact product above it.
+   */
+  private int bin(double p) {
+    double hi = p * bins;
+    double ceiling = Math.ceil(hi);
+    if (ceiling == hi && Math.fma(p, bins, -hi) > 0) {
+      ceiling += 1;
+    }
+    return (int) Math.min(bins - 1, Math.max(0, ceiling - 1));
+  }
+
+  private void binSums(int bin) {
+    if (binWeight[bin] == null) {
+      binWeight[bin] = new ExactSum();
+      binConfidence[bin] = new ExactSum();
+      binOutcome[bin] = new ExactSum();
+    }
+  }
+
+  private double meanLoss(BigInteger w) {
+    if (w.signum() == 0) {
+      return Double.NaN;
+    }
+    double special = weightedLoss.nonFiniteSum();
+    return special != 0.0 ? special : ExactSum.quotient(weightedLoss.fixedPoint(), w);
+  }
+
+  private double[] meanLossCi(
+      long rowsScored,
+      BigInteger w,
+      BigInteger q,
+      BigInteger wSquared,
+      BigInteger qScaled,
+      boolean weightsFinite,
+      double meanLoss,
+      double z) {
+    if (rowsScored < 2
+        || w.signum() == 0
+        || !weightsFinite
+        || !Double.isFinite(meanLoss)
+        || weightedSquareLoss.nonFiniteSum() != 0.0
+        // n_eff = W²/Q < 2.
+        || wSquared.compareTo(qScaled.shiftLeft(1)) < 0) {
+      return null;
+    }
+    BigInteger s1 = weightedLoss.fixedPoint();
+    BigInteger s2 = weightedSquareLoss.fixedPoint();
+    // W·S2 − S1² = ½ Σ_i Σ_j ω_i ω_j (l_i − l_j)² ≥ 0; clamped for the sub-2^−1074 caveat.
+    BigInteger spread = w.multiply(s2).subtract(s1.multiply(s1)).max(BigInteger.ZERO);
+    // s²/n_eff = (W·S2 − S1²)·Q / ((W² − Q)·W²); in units of u the numerator is u³ and the
+    // denominator u⁴, hence the 2^1074.
+    BigInteger numerator = spread.multiply(q).shiftLeft(1074);
+    BigInteger denominator = wSquared.subtract(qScaled).multiply(wSquared);
+    double standardErrorSquared = ExactSum.quotient(numerator, denominator);
+    double half = z * Math.sqrt(standardErrorSquared);
+    return new double[] {meanLoss - half, meanLoss + half};
+  }
+
+  /**
+   * The Wilson score interval (Wilson 1927; Agresti &amp; Coull 1998): unlike p̂ ±
+   * z·sqrt(p̂(1−p̂)/n) it stays inside [0, 1] and does not collapse to a point at p̂ = 0 or 1.
+   */
+  private static double[] wilson(double p, double n, double z) {
+    double z2 = z * z;
+    double denominator = 1 + z2 / n;
+    double centre = (p + z2 / (2 * n)) / denominator;
+    double half = z * Math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator;
+    return new double[] {Math.max(0.0, centre - half), Math.min(1.0, centre + half)};
+  }
+}
