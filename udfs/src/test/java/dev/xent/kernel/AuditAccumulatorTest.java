@@ -237,6 +237,57 @@ class AuditAccumulatorTest {
   }
 
   @Test
+  void aWeightedLossBeyondTheLargestDoubleCountsAsInfinite() {
+    // ω·l = 4·1e308 overflows: the mean is +∞ (documented), not NaN from inf − inf in the fma.
+    AuditStats stats =
+        new AuditAccumulator(WEIGHTED)
+            .addSoftmax(1e308, 4, true, 0, 0.9)
+            .addSoftmax(1, 1, true, 0, 0.9)
+            .result();
+    assertSameDouble(stats.meanLoss(), INF, "mean");
+    assertThat(stats.meanLossCi()).isNull();
+    // l² = 1e200 overflows in S2 only: the mean is finite, its interval undefined.
+    AuditStats square =
+        new AuditAccumulator(WEIGHTED)
+            .addSoftmax(1e200, 1, true, 0, 0.9)
+            .addSoftmax(1e200, 1, true, 0, 0.9)
+            .result();
+    assertSameDouble(square.meanLoss(), 1e200, "mean");
+    assertThat(square.meanLossCi()).isNull();
+  }
+
+  @Test
+  void aWeightWhoseSquareOverflowsLeavesTheEffectiveSizeUndefined() {
+    // ω² = 1e400 overflows Σω²: n_eff is NaN and neither interval is defined; the means are not
+    // affected.
+    AuditStats stats =
+        new AuditAccumulator(WEIGHTED)
+            .addSoftmax(1, 1e200, true, 0, 0.9)
+            .addSoftmax(3, 1e200, false, 1, 0.9)
+            .result();
+    assertSameDouble(stats.weightSquareSum(), INF, "Q");
+    assertSameDouble(stats.effectiveSampleSize(), Double.NaN, "n_eff");
+    assertSameDouble(stats.meanLoss(), 2.0, "mean");
+    assertSameDouble(stats.accuracy(), 0.5, "accuracy");
+    assertThat(stats.meanLossCi()).isNull();
+    assertThat(stats.accuracyCi()).isNull();
+  }
+
+  @Test
+  void anAccuracyOfZeroHasAWilsonIntervalFromZero() {
+    // p̂ = 0, n = 3: the lower end (z²/6 − z·sqrt(z²/36))/(1 + z²/3) is 0, clipped at 0 against
+    // rounding; the upper end is (z²/3)/(1 + z²/3).
+    AuditAccumulator acc = new AuditAccumulator(UNWEIGHTED);
+    for (int i = 0; i < 3; i++) {
+      acc.addSoftmax(2, 1, false, 1, 0.5);
+    }
+    double[] ci = acc.result().accuracyCi();
+    double z2 = UNWEIGHTED.z() * UNWEIGHTED.z();
+    assertThat(ci[0]).isBetween(0.0, 1e-16);
+    assertWithinUlps(ci[1], (z2 / 3) / (1 + z2 / 3), 8, "upper");
+  }
+
+  @Test
   void oneDominantWeightGivesAnEffectiveSizeBelowTwoAndNoMeanInterval() {
     // ω = 3, 1: n_eff = 16/10 = 1.6 < 2 although two rows were scored.
     AuditStats stats =
