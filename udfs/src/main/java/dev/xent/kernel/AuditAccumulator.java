@@ -44,7 +44,7 @@ import java.util.TreeMap;
  *       S1²)/W² and s² = v·n_eff/(n_eff − 1), i.e. s²/n_eff = (W·S2 − S1²)·Q / ((W² − Q)·W²),
  *       computed exactly and rounded once (unweighted: the unbiased sample variance over n). Null
  *       when fewer than 2 rows were scored, n_eff &lt; 2 (exactly: W² &lt; 2Q), W = 0, the mean is
- *       infinite or S2 overflows.
+ *       infinite, or S2 or Q overflows (n_eff is then NaN).
  *   <li>{@code accuracy = Σω·[correct]/W} over softmax rows, {@code topK(k) = Σω·[rank &lt; k]/W};
  *       NaN for sigmoid rows or W = 0. {@code accuracyCi} is the Wilson score interval at p̂ =
  *       accuracy and n = n_eff, (p̂ + z²/2n ± z·sqrt(p̂(1−p̂)/n + z²/4n²))/(1 + z²/n), clipped to
