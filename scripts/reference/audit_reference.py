@@ -9,6 +9,9 @@ normal_quantile.tsv  level (C99 hex) and z = Phi^-1((1 + level)/2) = sqrt(2)·er
                      significant digits (mpmath at 60 digits).
 audit_rows.tsv       seeded random data sets: case, loss, weight (hex), rank (0 = correct),
                      confidence (hex).
+audit_sigmoid_rows.tsv, audit_sigmoid_expected.tsv
+                     the same for sigmoid rows, each with 1 to 5 elements (probability, target in
+                     [0, 1]) weighted by their row's weight; no accuracy, calibration by element.
 audit_expected.tsv   per case the audit numbers from exact rational arithmetic (fractions.Fraction;
                      float(Fraction) rounds once, to nearest even): every quantity the kernel
                      rounds once is written as the correctly rounded double (hex); the interval
@@ -163,6 +166,74 @@ def expected(name, weighted, level, bins, ks, rows):
     return rec
 
 
+def sigmoid_cases():
+    """(name, weighted, level, bins, rows) with rows (loss, weight, [(probability, target)])."""
+    out = []
+    rnd = random.Random(20261205)
+    for weighted in (False, True):
+        for n in (3, 50, 800):
+            rows = []
+            for _ in range(n):
+                loss = abs(rnd.gauss(0, 3))
+                weight = 1.0 if not weighted else (0.0 if rnd.random() < 0.1 else rnd.uniform(0, 4))
+                elements = []
+                for _ in range(rnd.randrange(1, 6)):
+                    u = rnd.random()
+                    p = rnd.randrange(0, 8) / 7 if u < 0.15 else (0.0 if u < 0.2 else rnd.random())
+                    t = rnd.choice([0.0, 1.0]) if rnd.random() < 0.6 else rnd.random()
+                    elements.append((p, t))
+                rows.append((loss, weight, elements))
+            out.append(("s%s-%d" % ("w" if weighted else "u", n), weighted, 0.95, 7, rows))
+    return out
+
+
+def sigmoid_expected(name, weighted, level, bins, rows):
+    f = Fraction
+    live = [(f(l), f(w)) for l, w, _ in rows if w != 0]
+    W = sum((w for _, w in live), f(0))
+    Q = sum((w * w for _, w in live), f(0))
+    S1 = sum((w * l for l, w in live), f(0))
+    S2 = sum((w * l * l for l, w in live), f(0))
+    z = z_of(level)
+    mean = S1 / W
+    neff = W * W / Q
+    rec = [hexd(float(W)), hexd(float(Q)), hexd(float(neff)), hexd(float(mean))]
+    if len(rows) >= 2 and neff >= 2:
+        v = (W * S2 - S1 * S1) / (W * W)
+        se2 = v * neff / (neff - 1) / neff
+        half = z * sqrt(mpf(se2.numerator) / se2.denominator)
+        m = mpf(mean.numerator) / mean.denominator
+        rec.append(digits(m - half) + "," + digits(m + half))
+    else:
+        rec.append("null")
+    bw = [f(0)] * bins
+    bp = [f(0)] * bins
+    bo = [f(0)] * bins
+    bc = [0] * bins
+    for _, w, elements in rows:
+        for p, t in elements:
+            b = min(bins - 1, max(0, math.ceil(f(p) * bins) - 1))
+            bc[b] += 1
+            bw[b] += f(w)
+            bp[b] += f(w) * f(p)
+            bo[b] += f(w) * f(t)
+    total = sum(bw, f(0))
+    ece = f(0)
+    mce = None
+    cells = []
+    for b in range(bins):
+        if bw[b] == 0:
+            cells.append("%d:%s:NaN:NaN" % (bc[b], hexd(0.0)))
+            continue
+        gap = abs(bo[b] / bw[b] - bp[b] / bw[b])
+        ece += bw[b] / total * gap
+        mce = gap if mce is None else max(mce, gap)
+        cells.append("%d:%s:%s:%s" % (bc[b], hexd(float(bw[b])), hexd(float(bp[b] / bw[b])),
+                                      hexd(float(bo[b] / bw[b]))))
+    rec += [hexd(float(ece)), hexd(float(mce)), ";".join(cells)]
+    return rec
+
+
 FIELDS = ["case", "weighted", "level", "bins", "ks", "weightSum", "weightSquareSum",
           "effectiveSampleSize", "meanLoss", "accuracy", "topK", "meanLossSe2", "meanLossCi",
           "accuracyCi", "ece", "mce", "bins"]
@@ -192,6 +263,23 @@ def main():
                       ",".join(map(str, ks))] + [rec[k] for k in FIELDS[5:]]
             out.write("\t".join(values) + "\n")
 
+    sig = sigmoid_cases()
+    with open(os.path.join(directory, "audit_sigmoid_rows.tsv"), "w") as out:
+        out.write(header)
+        out.write("# case\trow\tloss (hex)\tweight (hex)  |  case\telement\tprobability (hex)\t"
+                  "target (hex)\n")
+        for name, _, _, _, rows in sig:
+            for l, w, elements in rows:
+                out.write("%s\trow\t%s\t%s\n" % (name, hexd(l), hexd(w)))
+                for p, t in elements:
+                    out.write("%s\telement\t%s\t%s\n" % (name, hexd(p), hexd(t)))
+    with open(os.path.join(directory, "audit_sigmoid_expected.tsv"), "w") as out:
+        out.write(header)
+        out.write("# case\tweighted\tlevel\tbins\tweightSum\tweightSquareSum\t"
+                  "effectiveSampleSize\tmeanLoss\tmeanLossCi\tece\tmce\tbins\n")
+        for name, weighted, level, bins, rows in sig:
+            values = [name, "1" if weighted else "0", float.hex(level), str(bins)]
+            out.write("\t".join(values + sigmoid_expected(name, weighted, level, bins, rows)) + "\n")
 
 if __name__ == "__main__":
     main()

@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * with Python's {@code fractions} and mpmath, and writes {@code reference/audit_rows.tsv} and
  * {@code reference/audit_expected.tsv}. What the kernel rounds once (weights, n_eff, means,
  * accuracies, bins, ECE, MCE) must match the correctly rounded reference bit for bit; the interval
- * ends, a few roundings later, to a few ulps.
+ * ends, a few roundings later, to a few ulps. {@code audit_sigmoid_*.tsv} do the same for sigmoid
+ * rows, calibrated by element (probability against target, both in [0, 1]).
  */
 class AuditReferenceTest {
   /** Counted so that a truncated golden file fails instead of passing. */
@@ -152,5 +153,77 @@ class AuditReferenceTest {
     assertThat(new BigDecimal(actual).subtract(expected).abs().doubleValue())
         .as("%s: %s vs %s", w, actual, expected)
         .isLessThanOrEqualTo(tolerance);
+  }
+
+  // ---- sigmoid rows: element calibration, no accuracy ----
+
+  /** Counted so that a truncated golden file fails instead of passing. */
+  private static final int EXPECTED_SIGMOID_CASES = 6;
+
+  private record SigmoidCase(String name, AuditSpec spec, List<String[]> lines, String[] expected) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<SigmoidCase> sigmoidCases() throws IOException {
+    Map<String, List<String[]>> lines = new LinkedHashMap<>();
+    for (String[] f : read("/reference/audit_sigmoid_rows.tsv")) {
+      lines.computeIfAbsent(f[0], k -> new ArrayList<>()).add(f);
+    }
+    List<SigmoidCase> cases = new ArrayList<>();
+    for (String[] f : read("/reference/audit_sigmoid_expected.tsv")) {
+      AuditSpec spec =
+          new AuditSpec(
+              f[1].equals("1"), new int[] {1}, Integer.parseInt(f[3]), Double.parseDouble(f[2]));
+      cases.add(new SigmoidCase(f[0], spec, lines.get(f[0]), f));
+    }
+    assertThat(cases).hasSize(EXPECTED_SIGMOID_CASES);
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("sigmoidCases")
+  void sigmoidAuditsMatchTheExactReference(SigmoidCase c) {
+    AuditAccumulator acc = new AuditAccumulator(c.spec());
+    double rowWeight = Double.NaN;
+    for (String[] line : c.lines()) {
+      if (line[1].equals("row")) {
+        rowWeight = hex(line[3]);
+        acc.addSigmoid(hex(line[2]), rowWeight);
+      } else {
+        acc.addSigmoidElement(hex(line[2]), hex(line[3]), rowWeight);
+      }
+    }
+    AuditStats stats = acc.result();
+    String[] f = c.expected();
+    assertSameDouble(stats.weightSum(), hex(f[4]), "weightSum");
+    assertSameDouble(stats.weightSquareSum(), hex(f[5]), "weightSquareSum");
+    assertSameDouble(stats.effectiveSampleSize(), hex(f[6]), "effectiveSampleSize");
+    assertSameDouble(stats.meanLoss(), hex(f[7]), "meanLoss");
+    assertSameDouble(stats.accuracy(), Double.NaN, "accuracy");
+    assertThat(stats.accuracyCi()).isNull();
+    if (f[8].equals("null")) {
+      assertThat(stats.meanLossCi()).isNull();
+    } else {
+      String[] ends = f[8].split(",");
+      BigDecimal upper = new BigDecimal(ends[1]);
+      double tolerance = 8 * Math.ulp(upper.doubleValue());
+      assertWithin(stats.meanLossCi()[0], new BigDecimal(ends[0]), tolerance, "lower end");
+      assertWithin(stats.meanLossCi()[1], upper, tolerance, "upper end");
+    }
+    assertSameDouble(stats.ece(), hex(f[9]), "ece");
+    assertSameDouble(stats.mce(), hex(f[10]), "mce");
+    String[] bins = f[11].split(";");
+    assertThat(stats.calibration()).hasSize(bins.length);
+    for (int b = 0; b < bins.length; b++) {
+      String[] cell = bins[b].split(":");
+      CalibrationBin bin = stats.calibration().get(b);
+      assertThat(bin.count()).as("count of bin %d", b).isEqualTo(Long.parseLong(cell[0]));
+      assertSameDouble(bin.weight(), hex(cell[1]), "weight of bin " + b);
+      assertSameDouble(bin.meanConfidence(), hex(cell[2]), "confidence of bin " + b);
+      assertSameDouble(bin.accuracy(), hex(cell[3]), "accuracy of bin " + b);
+    }
   }
 }
