@@ -119,6 +119,20 @@ class AuditAccumulatorTest {
   }
 
   @Test
+  void aResultCannotBeChangedFromOutside() {
+    AuditStats stats = fourRows();
+    stats.meanLossCi()[0] = -1;
+    stats.accuracyCi()[1] = 2;
+    assertThat(stats.meanLossCi()[0]).isNotEqualTo(-1.0);
+    assertThat(stats.accuracyCi()[1]).isNotEqualTo(2.0);
+    assertThatThrownBy(() -> stats.topKAccuracy().put(7, 1.0))
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> stats.calibration().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThat(stats).isEqualTo(fourRows()).hasSameHashCodeAs(fourRows());
+  }
+
+  @Test
   void unweightedMeanLossAndAccuracyAreThoseOfTheLossStats() {
     AuditStats stats = fourRows();
     assertSameDouble(stats.meanLoss(), stats.lossStats().meanLoss(), "mean");
