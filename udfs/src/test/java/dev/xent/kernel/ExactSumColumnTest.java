@@ -59,7 +59,7 @@ class ExactSumColumnTest {
           assertThat(c.exact(i).toBigDecimal())
               .as("%s: cell %d", what, i)
               .isEqualByComparingTo(exact[i]);
-          Rounding.assertIsRounding(c.sum(i), exact[i], what + ": sum of cell " + i);
+          Rounding.assertIsRounded(c.sum(i), exact[i], what + ": sum of cell " + i);
         }
       }
     }

@@ -59,7 +59,7 @@ final class Rounding {
     }
   }
 
-  static void assertIsRounding(double actual, BigDecimal exact, String what) {
+  static void assertIsRounded(double actual, BigDecimal exact, String what) {
     assertIsRoundedQuotient(actual, exact, BigDecimal.ONE, what);
   }
 
