@@ -5,6 +5,7 @@ import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
+import java.util.Arrays;
 
 /**
  * Accumulates scored rows into a per-class breakdown of a softmax evaluation: for every class c,
@@ -27,11 +28,12 @@ import java.io.Serializable;
  *
  * <p>Memory: per class of capacity, unweighted three {@code long} counts and one 3-word loss window
  * ({@link ExactSumColumn}), 24 + 26 = 50 bytes; weighted two counts, three 2-word weight windows
- * and the loss window, 16 + 3·18 + 26 = 96 bytes. Arrays grow by half as much again when a larger
- * class arrives, so capacity is at most 1.5 × {@link #classes()} beyond the size hint. Only a class
- * whose sum outgrows its window (needs more than 127 or 191 bits from its lowest addend bit to its
- * top) holds a BigInteger instead. The serialised form writes varints and the significant bytes of
- * each window only, for {@code classes()} classes.
+ * and the loss window, 16 + 3·18 + 26 = 96 bytes. Arrays grow by half as much again when a row
+ * brings a larger class (capacity at most 1.5 × {@link #classes()} beyond the size hint), and to
+ * exactly the other tally's classes in a merge; a deserialised tally holds exactly {@link
+ * #classes()}. Only a class whose sum outgrows its window (needs more than 127 or 191 bits from its
+ * lowest addend bit to its top) holds a BigInteger instead. The serialised form writes varints and
+ * the significant bytes of each window only, for {@code classes()} classes.
  *
  * <p>Not thread-safe, like every accumulator here.
  */
@@ -118,7 +120,7 @@ public final class ClassTally implements Serializable {
               + label
               + ")");
     }
-    ensureClasses(Math.max(label, predicted) + 1);
+    ensureClasses(Math.max(label, predicted) + 1, true);
     this.support[label]++;
     this.predicted[predicted]++;
     if (!weighted) {
@@ -152,20 +154,26 @@ public final class ClassTally implements Serializable {
     }
   }
 
-  private void ensureClasses(int n) {
+  /**
+   * Makes room for classes 0 … n−1: by half as much again for a row (a stream of ever larger labels
+   * then costs amortised O(1) per row), to exactly n for a merge (the driver's running total grows
+   * to the largest task result and no further).
+   */
+  private void ensureClasses(int n, boolean slack) {
     if (n > support.length) {
-      // Grow by half again, so a stream of ever larger labels costs amortised O(1) per row.
       int capacity =
-          (int) Math.min(MAX_CLASSES, Math.max(n, support.length + (support.length >> 1)));
-      support = java.util.Arrays.copyOf(support, capacity);
-      predicted = java.util.Arrays.copyOf(predicted, capacity);
+          slack
+              ? (int) Math.min(MAX_CLASSES, Math.max(n, support.length + (support.length >> 1)))
+              : n;
+      support = Arrays.copyOf(support, capacity);
+      predicted = Arrays.copyOf(predicted, capacity);
       lossSum.grow(capacity);
       if (weighted) {
         weightSum.grow(capacity);
         predictedWeight.grow(capacity);
         truePositiveWeight.grow(capacity);
       } else {
-        correct = java.util.Arrays.copyOf(correct, capacity);
+        correct = Arrays.copyOf(correct, capacity);
       }
     }
     classes = Math.max(classes, n);
@@ -185,7 +193,7 @@ public final class ClassTally implements Serializable {
     if (other == this) {
       other = copy();
     }
-    ensureClasses(other.classes);
+    ensureClasses(other.classes, false);
     for (int c = 0; c < other.classes; c++) {
       support[c] += other.support[c];
       predicted[c] += other.predicted[c];
@@ -211,8 +219,8 @@ public final class ClassTally implements Serializable {
    */
   public ClassStats result() {
     int n = classes;
-    long[] supportOut = java.util.Arrays.copyOf(support, n);
-    long[] predictedOut = java.util.Arrays.copyOf(predicted, n);
+    long[] supportOut = Arrays.copyOf(support, n);
+    long[] predictedOut = Arrays.copyOf(predicted, n);
     double[] s = new double[n];
     double[] p = new double[n];
     double[] t = new double[n];

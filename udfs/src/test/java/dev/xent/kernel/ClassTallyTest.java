@@ -153,6 +153,17 @@ class ClassTallyTest {
   }
 
   @Test
+  void aMergeGrowsTheArraysToExactlyTheOtherTallysClasses() {
+    ClassTally small = new ClassTally(true, 1).add(0, 0, 1.0, 1.0);
+    ClassTally large = new ClassTally(true, 1000).add(999, 0, 1.0, 1.0);
+    long before = small.retainedBytes();
+    small.merge(large);
+    assertThat(small.classes()).isEqualTo(1000);
+    // 96 bytes per class of capacity (see ClassTally's javadoc): 999 more classes, no slack.
+    assertThat(small.retainedBytes() - before).isEqualTo(999L * 96);
+  }
+
+  @Test
   void aZeroWeightRowIsCountedButAddsToNoSumEvenWithAnInfiniteLoss() {
     ClassStats stats =
         new ClassTally(true, 2)
