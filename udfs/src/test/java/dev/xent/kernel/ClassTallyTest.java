@@ -236,6 +236,31 @@ class ClassTallyTest {
   }
 
   @Test
+  void everyEdgeLossTimesEveryEdgeWeightMatchesTheReference() {
+    double[] losses = {
+      0.0, -0.0, Double.MIN_VALUE, Double.MIN_NORMAL, 1e-20, 1.0, Double.MAX_VALUE, INF
+    };
+    double[] weights = {0.0, -0.0, Double.MIN_VALUE, Double.MIN_NORMAL, 1.0, Double.MAX_VALUE};
+    for (double loss : losses) {
+      for (double weight : weights) {
+        // Two equal rows of class 0 (one predicted right) and one of class 1: sums like 2·MAX
+        // overflow while the ratios stay finite.
+        ClassTally tally = new ClassTally(true, 2);
+        TallyReference reference = new TallyReference();
+        for (int[] lk : new int[][] {{0, 0}, {0, 1}, {1, 1}}) {
+          tally.add(lk[0], lk[1], loss, weight);
+          reference.add(lk[0], lk[1], loss, weight);
+        }
+        ClassStats stats = tally.result();
+        reference.checkAll(stats, "loss " + loss + ", weight " + weight);
+        if (weight > 0 && loss < INF) {
+          assertSameDouble(stats.meanLoss(0), loss == 0 ? 0.0 : loss, "mean of equal losses");
+        }
+      }
+    }
+  }
+
+  @Test
   void worstClassesRankByMeanLossThenByLowerIndex() {
     ClassTally tally = new ClassTally(false, 6);
     tally.add(0, 0, 2.0, 1).add(1, 1, 3.0, 1).add(2, 2, 2.0, 1).add(3, 3, 3.0, 1).add(4, 4, 1, 1);
