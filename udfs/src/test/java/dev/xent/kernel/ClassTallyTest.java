@@ -403,6 +403,37 @@ class ClassTallyTest {
   }
 
   @Test
+  void sumsThatOutgrowTheirWindowsMergeToTheSameBitsAndTheReference() {
+    // 1e300 and 1e-300 in one class: S and L span ~2000 bits, far beyond a 2- or 3-word window.
+    Row[] rows = {
+      new Row(0, 0, 30.0, 1e300),
+      new Row(0, 1, 1e-6, 1e-300),
+      new Row(0, 0, 2.0, 1.0),
+      new Row(1, 0, 0.5, 1e-300),
+      new Row(1, 1, 0.5, 1e300),
+    };
+    ClassTally onePass = onePass(List.of(rows), true);
+    assertThat(onePass.promotedSums()).isPositive();
+    TallyReference reference = new TallyReference();
+    for (Row r : rows) {
+      reference.add(r.label, r.predicted, r.loss, r.weight);
+    }
+    reference.checkAll(onePass.result(), "promoted");
+    forEachSeed(
+        0xC1A5_0005L,
+        50,
+        random -> {
+          ClassTally a = new ClassTally(true, 0);
+          ClassTally b = new ClassTally(true, 0);
+          for (Row r : rows) {
+            (random.nextBoolean() ? a : b).add(r.label, r.predicted, r.loss, r.weight);
+          }
+          ClassTally merged = random.nextBoolean() ? a.merge(roundTrip(b)) : b.merge(a);
+          assertSameStats(merged.result(), onePass.result(), "promoted, merged");
+        });
+  }
+
+  @Test
   void aSerialisedTallyGivesTheSameResultAndKeepsAccumulating() {
     ClassTally tally = new ClassTally(true, 3).add(0, 1, INF, 2.0).add(2, 2, 1e-6, 1e300);
     tally.add(1, 1, 30.0, 1e-310).add(1, 1, 3.0, 1e300);
