@@ -95,7 +95,7 @@ def cases():
                     rows.append((loss, weight, rank, confidence))
                 out.append(("%s-%d-%s" % ("w" if weighted else "u", n, level), weighted, level, 10,
                             [1, 3, 5], rows))
-    # Weighted, but one weight dominating: n_eff < 2, no interval for the mean.
+    # Weighted, one weight dominating: n_eff just above 1, a wide interval for the mean.
     rows = [(0.5, 1000.0, 0, 0.9), (1.5, 1.0, 1, 0.4), (2.5, 0.5, 0, 0.7)]
     out.append(("w-dominant", True, 0.95, 4, [1, 2], rows))
     return out
@@ -118,7 +118,7 @@ def expected(name, weighted, level, bins, ks, rows):
            "accuracy": hexd(float(acc))}
     rec["topK"] = ",".join("%d:%s" % (k, hexd(float(sum((w for _, w, r, _ in live if r < k), f(0)) / W)))
                            for k in ks)
-    if len(rows) >= 2 and neff >= 2:
+    if len(rows) >= 2 and neff > 1:
         v = (W * S2 - S1 * S1) / (W * W)
         s2 = v * neff / (neff - 1)
         se2 = s2 / neff
@@ -198,7 +198,7 @@ def sigmoid_expected(name, weighted, level, bins, rows):
     mean = S1 / W
     neff = W * W / Q
     rec = [hexd(float(W)), hexd(float(Q)), hexd(float(neff)), hexd(float(mean))]
-    if len(rows) >= 2 and neff >= 2:
+    if len(rows) >= 2 and neff > 1:
         v = (W * S2 - S1 * S1) / (W * W)
         se2 = v * neff / (neff - 1) / neff
         half = z * sqrt(mpf(se2.numerator) / se2.denominator)

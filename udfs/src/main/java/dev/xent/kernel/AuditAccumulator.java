@@ -43,8 +43,8 @@ import java.util.TreeMap;
  *   <li>{@code meanLossCi = meanLoss ± z·sqrt(s²/n_eff)} with the weighted variance v = (W·S2 −
  *       S1²)/W² and s² = v·n_eff/(n_eff − 1), i.e. s²/n_eff = (W·S2 − S1²)·Q / ((W² − Q)·W²),
  *       computed exactly and rounded once (unweighted: the unbiased sample variance over n). Null
- *       when fewer than 2 rows were scored, n_eff &lt; 2 (exactly: W² &lt; 2Q), W = 0, the mean is
- *       infinite, or S2 or Q overflows (n_eff is then NaN).
+ *       when fewer than 2 rows were scored, n_eff ≤ 1 (exactly: W² ≤ Q; s² divides by n_eff − 1), W
+ *       = 0, the mean is infinite, or S2 or Q overflows (n_eff is then NaN).
  *   <li>{@code accuracy = Σω·[correct]/W} over softmax rows, {@code topK(k) = Σω·[rank &lt; k]/W};
  *       NaN for sigmoid rows or W = 0. {@code accuracyCi} is the Wilson score interval at p̂ =
  *       accuracy and n = n_eff, (p̂ + z²/2n ± z·sqrt(p̂(1−p̂)/n + z²/4n²))/(1 + z²/n), clipped to
@@ -262,8 +262,13 @@ public final class AuditAccumulator implements Serializable {
         w.signum() == 0 || !weightsFinite ? Double.NaN : ExactSum.quotient(wSquared, qScaled);
     double meanLoss = meanLoss(w);
     double z = spec.z();
+    double standardError =
+        meanLossStandardError(
+            lossStats.rowsScored(), w, q, wSquared, qScaled, weightsFinite, meanLoss);
     double[] meanLossCi =
-        meanLossCi(lossStats.rowsScored(), w, q, wSquared, qScaled, weightsFinite, meanLoss, z);
+        Double.isNaN(standardError)
+            ? null
+            : new double[] {meanLoss - z * standardError, meanLoss + z * standardError};
 
     boolean hasAccuracy = kind == SOFTMAX && w.signum() > 0;
     double accuracy = hasAccuracy ? ExactSum.quotient(correctWeight.fixedPoint(), w) : Double.NaN;
@@ -322,7 +327,8 @@ public final class AuditAccumulator implements Serializable {
         topK,
         calibration,
         ece,
-        mce);
+        mce,
+        standardError);
   }
 
   // ---- compact binary form ----
@@ -529,23 +535,23 @@ public final class AuditAccumulator implements Serializable {
     return special != 0.0 ? special : ExactSum.quotient(weightedLoss.fixedPoint(), w);
   }
 
-  private double[] meanLossCi(
+  /** sqrt(s²/n_eff), the mean loss's standard error, or NaN where the interval is undefined. */
+  private double meanLossStandardError(
       long rowsScored,
       BigInteger w,
       BigInteger q,
       BigInteger wSquared,
       BigInteger qScaled,
       boolean weightsFinite,
-      double meanLoss,
-      double z) {
+      double meanLoss) {
     if (rowsScored < 2
         || w.signum() == 0
         || !weightsFinite
         || !Double.isFinite(meanLoss)
         || weightedSquareLoss.nonFiniteSum() != 0.0
-        // n_eff = W²/Q < 2.
-        || wSquared.compareTo(qScaled.shiftLeft(1)) < 0) {
-      return null;
+        // n_eff = W²/Q ≤ 1: s² = v·n_eff/(n_eff − 1) is undefined.
+        || wSquared.compareTo(qScaled) <= 0) {
+      return Double.NaN;
     }
     BigInteger s1 = weightedLoss.fixedPoint();
     BigInteger s2 = weightedSquareLoss.fixedPoint();
@@ -555,9 +561,7 @@ public final class AuditAccumulator implements Serializable {
     // denominator u⁴, hence the 2^1074.
     BigInteger numerator = spread.multiply(q).shiftLeft(1074);
     BigInteger denominator = wSquared.subtract(qScaled).multiply(wSquared);
-    double standardErrorSquared = ExactSum.quotient(numerator, denominator);
-    double half = z * Math.sqrt(standardErrorSquared);
-    return new double[] {meanLoss - half, meanLoss + half};
+    return Math.sqrt(ExactSum.quotient(numerator, denominator));
   }
 
   /**

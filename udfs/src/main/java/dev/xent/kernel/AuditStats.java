@@ -29,6 +29,8 @@ import java.util.TreeMap;
  * @param calibration all B bins in order
  * @param ece Σ_b (W_b/W)·|acc_b − conf_b|, rounded once; NaN when every bin has weight 0
  * @param mce max_b |acc_b − conf_b| over bins of weight > 0; NaN when there are none
+ * @param meanLossStandardError sqrt(s²/n_eff), the half-width of {@code meanLossCi} over z; NaN
+ *     where the interval is undefined
  */
 public record AuditStats(
     LossStats lossStats,
@@ -42,7 +44,8 @@ public record AuditStats(
     SortedMap<Integer, Double> topKAccuracy,
     List<CalibrationBin> calibration,
     double ece,
-    double mce) {
+    double mce,
+    double meanLossStandardError) {
 
   public AuditStats {
     Objects.requireNonNull(lossStats, "lossStats");
@@ -82,7 +85,8 @@ public record AuditStats(
         && sameValues(topKAccuracy, other.topKAccuracy)
         && sameBins(calibration, other.calibration)
         && same(ece, other.ece)
-        && same(mce, other.mce);
+        && same(mce, other.mce)
+        && same(meanLossStandardError, other.meanLossStandardError);
   }
 
   @Override

@@ -89,7 +89,22 @@ public final class ClassTally implements Serializable {
     return weighted;
   }
 
-  /** The largest class seen (as label or prediction) + 1; 0 before the first row. */
+  /**
+   * Makes the tally cover classes 0 … n−1 even if some are never seen, so that its result lists
+   * every class of the rows (a row of C logits has C classes, each with a per-class entry).
+   */
+  public ClassTally coverClasses(int n) {
+    if (n < 0 || n > MAX_CLASSES) {
+      throw new IllegalArgumentException("Cannot cover " + n + " classes");
+    }
+    ensureClasses(n, false);
+    return this;
+  }
+
+  /**
+   * The largest class seen (as label or prediction) + 1, or covered by {@link #coverClasses}; 0
+   * before the first row.
+   */
   public int classes() {
     return classes;
   }

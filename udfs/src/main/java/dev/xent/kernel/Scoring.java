@@ -171,7 +171,7 @@ public final class Scoring {
    * Validity#logits} without a second pass: {@link Logits#argmax} stops at the first NaN, so the
    * maximum is NaN when any logit is, +∞ when any is and none is NaN, and −∞ only when all are.
    */
-  private static Reason softmaxLogits(int argmax, double max) {
+  static Reason softmaxLogits(int argmax, double max) {
     if (argmax < 0) {
       return Reason.EMPTY_LOGITS;
     }

@@ -5,6 +5,7 @@ import static dev.xent.kernel.KernelTestSupport.assertWithinUlps;
 import static dev.xent.kernel.KernelTestSupport.forEachSeed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -302,16 +303,30 @@ class AuditAccumulatorTest {
   }
 
   @Test
-  void oneDominantWeightGivesAnEffectiveSizeBelowTwoAndNoMeanInterval() {
-    // ω = 3, 1: n_eff = 16/10 = 1.6 < 2 although two rows were scored.
+  void aDominantWeightWidensTheIntervalAndAllWeightOnOneRowLeavesItUndefined() {
+    // ω = 3, 1 and l = 1, 2: mean 5/4, v = Σω(l−μ)²/W = 3/16, n_eff = 16/10 = 1.6,
+    // s² = v·n_eff/(n_eff − 1) = 1/2, se = sqrt(s²/n_eff) = sqrt(5)/4.
     AuditStats stats =
         new AuditAccumulator(WEIGHTED)
             .addSoftmax(1, 3, true, 0, 0.9)
             .addSoftmax(2, 1, true, 0, 0.9)
             .result();
     assertSameDouble(stats.effectiveSampleSize(), 1.6, "n_eff");
-    assertThat(stats.meanLossCi()).isNull();
+    // z = Φ⁻¹(0.975) = 1.959963984540054 (mpmath: sqrt(2)·erfinv(0.95)).
+    double half = 1.959963984540054 * Math.sqrt(5) / 4;
+    assertThat(stats.meanLossCi()[0]).isCloseTo(1.25 - half, within(1e-15));
+    assertThat(stats.meanLossCi()[1]).isCloseTo(1.25 + half, within(1e-15));
+    assertThat(stats.meanLossStandardError()).isCloseTo(Math.sqrt(5) / 4, within(1e-16));
     assertThat(stats.accuracyCi()).isNotNull();
+    // ω = 1, 0: n_eff = 1, and s² divides by n_eff − 1 = 0.
+    AuditStats one =
+        new AuditAccumulator(WEIGHTED)
+            .addSoftmax(1, 1, true, 0, 0.9)
+            .addSoftmax(2, 0, true, 0, 0.9)
+            .result();
+    assertSameDouble(one.effectiveSampleSize(), 1.0, "n_eff");
+    assertThat(one.meanLossCi()).isNull();
+    assertThat(one.meanLossStandardError()).isNaN();
   }
 
   @Test
