@@ -1,6 +1,8 @@
 package dev.xent.spark;
 
+import dev.xent.kernel.Evaluation;
 import dev.xent.kernel.Reason;
+import dev.xent.kernel.RowAuditor;
 import dev.xent.kernel.Scored;
 import dev.xent.kernel.Scoring;
 import dev.xent.spark.InputTypes.LabelKind;
@@ -70,6 +72,54 @@ public final class RowScorer implements Serializable {
    */
   public double smoothing() {
     return smoothing;
+  }
+
+  /**
+   * Validates and scores one row under an audit's options into {@code into}, with the same
+   * conversions as {@link #score}. {@code weight} is the row's weight (NaN when NULL; read only
+   * when the audit is weighted). A label equal to the ignore index makes the row ignored even when
+   * its logits are null.
+   */
+  public void audit(
+      Object logitsValue, Object labelValue, double weight, RowAuditor auditor, Evaluation into) {
+    if (!sigmoid && labelKind.isScalar() && labelValue != null) {
+      double label = InputTypes.numericValue(labelValue);
+      if (auditor.ignores(label)) {
+        into.unscored(Reason.IGNORED);
+        return;
+      }
+      Object z =
+          logitsValue == null
+              ? null
+              : InputTypes.logits(logitsValue, logitsKind, logitElementsNullable);
+      if (z == null) {
+        auditor.nullRow(into);
+      } else if (z instanceof float[] f) {
+        auditor.sparse(f, label, weight, into);
+      } else {
+        auditor.sparse((double[]) z, label, weight, into);
+      }
+      return;
+    }
+    if (logitsValue == null || labelValue == null) {
+      auditor.nullRow(into);
+      return;
+    }
+    Object z = InputTypes.logits(logitsValue, logitsKind, logitElementsNullable);
+    double[] row = z == null ? null : InputTypes.labelRow(labelValue, labelKind, labelType);
+    if (row == null) {
+      auditor.nullRow(into);
+    } else if (sigmoid) {
+      if (z instanceof float[] f) {
+        auditor.sigmoid(f, row, weight, into);
+      } else {
+        auditor.sigmoid((double[]) z, row, weight, into);
+      }
+    } else if (z instanceof float[] f) {
+      auditor.dense(f, row, weight, into);
+    } else {
+      auditor.dense((double[]) z, row, weight, into);
+    }
   }
 
   /** Validates and scores one row; a null value (or null element) gives {@code null_input}. */

@@ -3,12 +3,12 @@ package dev.xent.spark;
 import org.apache.spark.sql.SparkSession;
 
 /** One local SparkSession for the whole test JVM: starting Spark costs seconds. */
-final class TestSpark {
+public final class TestSpark {
   private TestSpark() {}
 
   private static SparkSession session;
 
-  static synchronized SparkSession session() {
+  public static synchronized SparkSession session() {
     if (session == null) {
       session =
           SparkSession.builder()
