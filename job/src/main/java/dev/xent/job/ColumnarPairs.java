@@ -1,9 +1,8 @@
 package dev.xent.job;
 
-import dev.xent.kernel.LossStatsAccumulator;
-import dev.xent.kernel.Reason;
-import dev.xent.kernel.Scored;
-import dev.xent.kernel.Scoring;
+import dev.xent.kernel.AuditOptions;
+import dev.xent.kernel.Evaluation;
+import dev.xent.kernel.RowAuditor;
 import dev.xent.spark.RowScorer;
 import java.util.Collections;
 import java.util.Iterator;
@@ -40,51 +39,62 @@ public final class ColumnarPairs {
   private ColumnarPairs() {}
 
   /**
-   * Reduces {@code pairs} (two columns: logits, label) batch by batch, or returns null when its
-   * physical plan is not a plain columnar scan (the caller then reduces rows). {@code
+   * Reduces {@code pairs} (logits, label and, when weighted, the weight) batch by batch, or returns
+   * null when its physical plan is not a plain columnar scan (the caller then reduces rows). {@code
    * sparseSoftmax}: the rows are scored as sparse softmax (not sigmoid), which allows the
    * allocation-free path for float logits.
    */
-  static LossStatsAccumulator reduce(
-      Dataset<Row> pairs, RowScorer scorer, DataType labelType, boolean sparseSoftmax) {
+  static Evaluation reduce(
+      Dataset<Row> pairs,
+      RowScorer scorer,
+      DataType labelType,
+      DataType weightType,
+      boolean sparseSoftmax,
+      AuditOptions options) {
     Columns columns = columns(pairs);
     if (columns == null) {
       return null;
     }
     int logitsIndex = columns.logitsIndex();
     int labelIndex = columns.labelIndex();
+    int weightIndex = columns.weightIndex();
     RowScorer withoutNullElements = scorer.withoutNullElements();
-    List<LossStatsAccumulator> partitions =
+    var rows = RowCounter.counter(pairs.sparkSession());
+    List<Evaluation> partitions =
         columns
             .batches()
             .toJavaRDD()
             .mapPartitions(
                 (Iterator<ColumnarBatch> it) -> {
-                  LossStatsAccumulator accumulator = new LossStatsAccumulator();
+                  Evaluation evaluation = new Evaluation(options);
+                  RowAuditor auditor = new RowAuditor(options);
                   FloatRows floatRows = new FloatRows();
                   while (it.hasNext()) {
                     ColumnarBatch batch = it.next();
                     ColumnVector logits = batch.column(logitsIndex);
                     ColumnVector labels = batch.column(labelIndex);
+                    ColumnVector weights = weightIndex < 0 ? null : batch.column(weightIndex);
                     if (sparseSoftmax && floatRows.accepts(logits, labels, labelType)) {
-                      floatRows.reduce(batch.numRows(), accumulator);
+                      floatRows.reduce(batch.numRows(), weights, weightType, auditor, evaluation);
                       continue;
                     }
                     // A batch whose elements hold no null skips the per-element null check.
                     RowScorer batchScorer =
                         elementsMayBeNull(logits) ? scorer : withoutNullElements;
                     for (int row = 0, n = batch.numRows(); row < n; row++) {
-                      Scored scored =
-                          batchScorer.score(
-                              logits.isNullAt(row) ? null : logits.getArray(row),
-                              label(labels, row, labelType));
-                      accumulator.add(scored.reason(), scored.loss(), scored.correct());
+                      batchScorer.audit(
+                          logits.isNullAt(row) ? null : logits.getArray(row),
+                          label(labels, row, labelType),
+                          weights == null ? Double.NaN : weight(weights, row, weightType),
+                          auditor,
+                          evaluation);
                     }
                   }
-                  return Collections.singletonList(accumulator).iterator();
+                  rows.add(evaluation.rowsAdded());
+                  return Collections.singletonList(evaluation).iterator();
                 })
             .collect();
-    LossStatsAccumulator total = new LossStatsAccumulator();
+    Evaluation total = new Evaluation(options);
     partitions.forEach(total::merge);
     return total;
   }
@@ -164,7 +174,8 @@ public final class ColumnarPairs {
   /**
    * The columnar batches under a (logits, label) selection and where the two columns are in them.
    */
-  private record Columns(RDD<ColumnarBatch> batches, int logitsIndex, int labelIndex) {}
+  private record Columns(
+      RDD<ColumnarBatch> batches, int logitsIndex, int labelIndex, int weightIndex) {}
 
   private static Columns columns(Dataset<Row> pairs) {
     var execution = ((org.apache.spark.sql.classic.Dataset<Row>) pairs).queryExecution();
@@ -177,18 +188,20 @@ public final class ColumnarPairs {
     List<Attribute> produced = CollectionConverters.asJava(scan.output());
     int logitsIndex = indexOf(produced, wanted.get(0));
     int labelIndex = indexOf(produced, wanted.get(1));
-    if (logitsIndex < 0 || labelIndex < 0) {
+    int weightIndex = wanted.size() > 2 ? indexOf(produced, wanted.get(2)) : -1;
+    if (logitsIndex < 0 || labelIndex < 0 || (wanted.size() > 2 && weightIndex < 0)) {
       return null;
     }
-    return new Columns(scan.executeColumnar(), logitsIndex, labelIndex);
+    return new Columns(scan.executeColumnar(), logitsIndex, labelIndex, weightIndex);
   }
 
   /**
    * The common batch, reduced without allocating per row: float logits in Spark's writable vectors
    * (what its Parquet and ORC readers fill) without null elements, and an int or long label. Each
-   * row's floats are copied into one reused array and scored by the same {@link Scoring} call as
-   * {@link RowScorer} makes, with the same verdict for null rows; everything else takes the general
-   * path. {@code ColumnarArray.toFloatArray} allocated a row-sized array for every row.
+   * row's floats are copied into one reused array and scored by the same call as {@link RowScorer}
+   * makes (through the same {@link RowAuditor}), with the same verdict for null rows; everything
+   * else takes the general path. {@code ColumnarArray.toFloatArray} allocated a row-sized array for
+   * every row.
    */
   private static final class FloatRows {
     private WritableColumnVector logits;
@@ -212,10 +225,22 @@ public final class ColumnarPairs {
       return true;
     }
 
-    void reduce(int rows, LossStatsAccumulator accumulator) {
+    void reduce(
+        int rows,
+        ColumnVector weights,
+        DataType weightType,
+        RowAuditor auditor,
+        Evaluation evaluation) {
       for (int r = 0; r < rows; r++) {
         if (logits.isNullAt(r) || labels.isNullAt(r)) {
-          accumulator.add(Reason.NULL_INPUT, Double.NaN, false);
+          boolean ignored =
+              !labels.isNullAt(r)
+                  && auditor.ignores(longLabels ? (double) labels.getLong(r) : labels.getInt(r));
+          if (ignored) {
+            evaluation.unscored(dev.xent.kernel.Reason.IGNORED);
+          } else {
+            auditor.nullRow(evaluation);
+          }
           continue;
         }
         int length = logits.getArrayLength(r);
@@ -227,8 +252,8 @@ public final class ColumnarPairs {
           row[i] = elements.getFloat(offset + i);
         }
         double label = longLabels ? (double) labels.getLong(r) : labels.getInt(r);
-        Scored scored = Scoring.sparse(row, label);
-        accumulator.add(scored.reason(), scored.loss(), scored.correct());
+        double weight = weights == null ? Double.NaN : weight(weights, r, weightType);
+        auditor.sparse(row, label, weight, evaluation);
       }
     }
   }
@@ -277,6 +302,26 @@ public final class ColumnarPairs {
       }
     }
     return -1;
+  }
+
+  /** A row's weight as a double; NaN when it is NULL (a bad weight either way). */
+  static double weight(ColumnVector weights, int row, DataType type) {
+    if (weights.isNullAt(row)) {
+      return Double.NaN;
+    }
+    if (type instanceof DoubleType) {
+      return weights.getDouble(row);
+    }
+    if (type instanceof FloatType) {
+      return weights.getFloat(row);
+    }
+    if (type instanceof IntegerType) {
+      return weights.getInt(row);
+    }
+    if (type instanceof LongType) {
+      return weights.getLong(row);
+    }
+    return dev.xent.spark.InputTypes.numericValue(label(weights, row, type));
   }
 
   /** The label as the row path sees it: a boxed number (or Decimal), or null. */

@@ -5,10 +5,9 @@ import dev.xent.job.page.PagePlan;
 import dev.xent.job.page.PageRowReader;
 import dev.xent.job.page.PageRowSink;
 import dev.xent.job.page.PageTask;
-import dev.xent.kernel.LossStatsAccumulator;
+import dev.xent.kernel.Evaluation;
 import dev.xent.kernel.Reason;
-import dev.xent.kernel.Scored;
-import dev.xent.kernel.Scoring;
+import dev.xent.kernel.RowAuditor;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +23,9 @@ import org.apache.spark.util.SerializableConfiguration;
 /**
  * The page reader path of {@code evaluate}: decides from the files' footers whether the input can
  * be read page by page ({@code --reader auto|page|spark}) and, when it can, reduces the planned row
- * groups inside Spark tasks to one {@link LossStatsAccumulator} each, merged at the driver like the
- * Spark path's. Every row is scored by the same {@link Scoring} call as the Spark path, so both
- * give the same bits.
+ * groups inside Spark tasks to one {@link Evaluation} each, merged at the driver like the Spark
+ * path's. Every row is scored by the same {@link RowAuditor} call as the Spark path, so both give
+ * the same bits.
  */
 final class PagePath {
   private PagePath() {}
@@ -42,27 +41,26 @@ final class PagePath {
   private static final String MAX_PARTITION_BYTES = "spark.sql.files.maxPartitionBytes";
 
   /**
-   * Decides before Spark reads anything: plans from the files' own footers, so a page-reader run
-   * skips Spark's schema inference and file listing. Never fails for input it cannot read; the
-   * Spark path then validates the schema and reports the first problem.
+   * Decides before Spark reads anything: plans from the files' own footers ({@code files}, already
+   * listed and checked by {@link InputFiles}), so a page-reader run skips Spark's schema inference
+   * and file listing. Never fails for input it cannot read; the Spark path then validates the
+   * schema and reports the first problem.
    */
-  static Choice early(SparkSession spark, Configuration hadoop, EvaluateConfig config) {
+  static Choice early(
+      SparkSession spark, Configuration hadoop, EvaluateConfig config, List<String> files) {
     String reason = requestReason(config);
     if (reason != null) {
       return Choice.spark(reason);
     }
     PagePlan plan;
     try {
-      List<String> files = listFiles(hadoop, config.input());
-      if (files.isEmpty()) {
-        return Choice.spark("no input files at '" + config.input() + "'");
-      }
       plan =
           PagePlan.plan(
               hadoop,
               files,
               config.logitsColumn(),
               config.labelColumn(),
+              config.weightColumn(),
               maxTaskBytes(spark),
               spark.sparkContext().defaultParallelism());
     } catch (IOException | RuntimeException e) {
@@ -84,6 +82,12 @@ final class PagePath {
     }
     if (config.loss() != EvaluateConfig.Loss.SOFTMAX || config.labelColumn() == null) {
       return "only sparse softmax (--label) is read page by page";
+    }
+    if (config.filter() != null) {
+      return "--filter is evaluated by Spark";
+    }
+    if (!config.groupBy().isEmpty()) {
+      return "--group-by is aggregated by Spark";
     }
     return null;
   }
@@ -129,10 +133,11 @@ final class PagePath {
   }
 
   /** Reads every planned task in a Spark task of its own and merges the results in plan order. */
-  static LossStatsAccumulator reduce(
+  static Evaluation reduce(
       SparkSession spark, Configuration hadoop, EvaluateConfig config, PagePlan plan) {
     List<PageTask> tasks = plan.tasks();
-    LossStatsAccumulator total = new LossStatsAccumulator();
+    var options = config.audit();
+    Evaluation total = new Evaluation(options);
     if (tasks.isEmpty()) {
       return total;
     }
@@ -141,16 +146,24 @@ final class PagePath {
         context.broadcast(new SerializableConfiguration(hadoop));
     String logits = config.logitsColumn();
     String label = config.labelColumn();
+    String weight = config.weightColumn();
+    var rows = RowCounter.counter(spark);
     try {
-      List<LossStatsAccumulator> parts =
+      List<Evaluation> parts =
           context
               .parallelize(tasks, tasks.size())
               .map(
                   task -> {
-                    LossStatsAccumulator accumulator = new LossStatsAccumulator();
+                    Evaluation evaluation = new Evaluation(options);
                     PageRowReader.read(
-                        conf.value().value(), task, logits, label, new Scorer(accumulator));
-                    return accumulator;
+                        conf.value().value(),
+                        task,
+                        logits,
+                        label,
+                        weight,
+                        new Scorer(new RowAuditor(options), evaluation));
+                    rows.add(evaluation.rowsAdded());
+                    return evaluation;
                   })
               .collect();
       parts.forEach(total::merge);
@@ -160,25 +173,22 @@ final class PagePath {
     return total;
   }
 
-  /** Scores each row as the Spark path does and adds it to the task's accumulator. */
-  private record Scorer(LossStatsAccumulator accumulator) implements PageRowSink {
+  /** Scores each row as the Spark path does and adds it to the task's evaluation. */
+  private record Scorer(RowAuditor auditor, Evaluation evaluation) implements PageRowSink {
     @Override
-    public void nullRow() {
-      accumulator.add(Reason.NULL_INPUT, Double.NaN, false);
+    public void nullRow(double label) {
+      // The label is NaN when it is null, and NaN is no ignore index.
+      evaluation.unscored(auditor.ignores(label) ? Reason.IGNORED : Reason.NULL_INPUT);
     }
 
     @Override
-    public void row(float[] logits, double label) {
-      add(Scoring.sparse(logits, label));
+    public void row(float[] logits, double label, double weight) {
+      auditor.sparse(logits, label, weight, evaluation);
     }
 
     @Override
-    public void row(double[] logits, double label) {
-      add(Scoring.sparse(logits, label));
-    }
-
-    private void add(Scored scored) {
-      accumulator.add(scored.reason(), scored.loss(), scored.correct());
+    public void row(double[] logits, double label, double weight) {
+      auditor.sparse(logits, label, weight, evaluation);
     }
   }
 }

@@ -6,8 +6,9 @@ import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.xent.kernel.AuditOptions;
+import dev.xent.kernel.Evaluation;
 import dev.xent.kernel.LossStats;
-import dev.xent.kernel.LossStatsAccumulator;
 import dev.xent.spark.RowScorer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,17 +35,26 @@ class ColumnarPairsTest {
     DataType label = pairs.schema().apply(1).dataType();
     return EvaluateJob.reducePartitions(
             pairs,
-            new EvaluateJob.ScoredPairs(new RowScorer(logits, label, sigmoid), logits, label))
-        .result();
+            AuditOptions.plain(),
+            new EvaluateJob.ScoredPairs(new RowScorer(logits, label, sigmoid), logits, label, null))
+        .result()
+        .audit()
+        .lossStats();
   }
 
   private static LossStats columnar(Dataset<Row> pairs, boolean sigmoid) {
     DataType logits = pairs.schema().apply(0).dataType();
     DataType label = pairs.schema().apply(1).dataType();
-    LossStatsAccumulator result =
-        ColumnarPairs.reduce(pairs, new RowScorer(logits, label, sigmoid), label, !sigmoid);
+    Evaluation result =
+        ColumnarPairs.reduce(
+            pairs,
+            new RowScorer(logits, label, sigmoid),
+            label,
+            null,
+            !sigmoid,
+            AuditOptions.plain());
     assertThat(result).as("the columnar path was taken").isNotNull();
-    return result.result();
+    return result.result().audit().lossStats();
   }
 
   @Test
@@ -125,7 +135,14 @@ class ColumnarPairsTest {
     Dataset<Row> pairs = spark().read().json(json.toString()).select(col("logits"), col("label"));
     DataType logits = pairs.schema().apply(0).dataType();
     DataType label = pairs.schema().apply(1).dataType();
-    assertThat(ColumnarPairs.reduce(pairs, new RowScorer(logits, label, false), label, true))
+    assertThat(
+            ColumnarPairs.reduce(
+                pairs,
+                new RowScorer(logits, label, false),
+                label,
+                null,
+                true,
+                AuditOptions.plain()))
         .isNull();
   }
 

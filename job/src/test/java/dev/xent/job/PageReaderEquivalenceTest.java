@@ -281,7 +281,13 @@ class PageReaderEquivalenceTest {
       }
       PagePlan plan =
           PagePlan.plan(
-              new Configuration(), List.of(file.toString()), "logits", "label", Long.MAX_VALUE, 1);
+              new Configuration(),
+              List.of(file.toString()),
+              "logits",
+              "label",
+              null,
+              Long.MAX_VALUE,
+              1);
       assertThat(plan.unsupportedReason()).contains(c[1]);
       assertThat(plan.tasks()).isEmpty();
     }
@@ -452,7 +458,7 @@ class PageReaderEquivalenceTest {
   private List<String> pageRows(Path file, long maxTaskBytes) throws IOException {
     Configuration conf = new Configuration();
     PagePlan plan =
-        PagePlan.plan(conf, List.of(file.toString()), "logits", "label", maxTaskBytes, 1);
+        PagePlan.plan(conf, List.of(file.toString()), "logits", "label", null, maxTaskBytes, 1);
     assertThat(plan.unsupportedReason()).isEmpty();
     // The tasks in file order, as Spark would collect their results in any order.
     List<PageTask> tasks = new ArrayList<>(plan.tasks());
@@ -467,19 +473,20 @@ class PageReaderEquivalenceTest {
           task,
           "logits",
           "label",
+          null,
           new PageRowSink() {
             @Override
-            public void nullRow() {
+            public void nullRow(double label) {
               rows.add("null");
             }
 
             @Override
-            public void row(float[] logits, double label) {
+            public void row(float[] logits, double label, double weight) {
               rows.add(describe(logits, label));
             }
 
             @Override
-            public void row(double[] logits, double label) {
+            public void row(double[] logits, double label, double weight) {
               rows.add(describe(logits, label));
             }
           });

@@ -19,15 +19,36 @@ import org.apache.parquet.schema.Type;
 final class ColumnLayout {
   final ColumnDescriptor logits;
   final ColumnDescriptor label;
+
+  /** The per-row weight column, or null when the run has none. */
+  final ColumnDescriptor weight;
+
   final boolean doubleLogits;
   final int slotLevel;
 
   private ColumnLayout(
-      ColumnDescriptor logits, ColumnDescriptor label, boolean doubleLogits, int slotLevel) {
+      ColumnDescriptor logits,
+      ColumnDescriptor label,
+      ColumnDescriptor weight,
+      boolean doubleLogits,
+      int slotLevel) {
     this.logits = logits;
     this.label = label;
+    this.weight = weight;
     this.doubleLogits = doubleLogits;
     this.slotLevel = slotLevel;
+  }
+
+  /** The columns a task reads: logits, label and, when given, the weight. */
+  java.util.List<ColumnDescriptor> columns() {
+    return weight == null
+        ? java.util.List.of(logits, label)
+        : java.util.List.of(logits, label, weight);
+  }
+
+  /** The weight's physical type, or null, for comparing files. */
+  PrimitiveTypeName weightType() {
+    return weight == null ? null : weight.getPrimitiveType().getPrimitiveTypeName();
   }
 
   int maxDefinition() {
@@ -39,13 +60,27 @@ final class ColumnLayout {
     return label.getPrimitiveType().getPrimitiveTypeName();
   }
 
-  /** The layout, or an {@link Unsupported} naming what the page reader cannot read. */
-  static ColumnLayout analyze(MessageType schema, String logitsName, String labelName, String file)
+  /**
+   * The layout, or an {@link Unsupported} naming what the page reader cannot read; {@code
+   * weightName} is null when the run has no weight column.
+   */
+  static ColumnLayout analyze(
+      MessageType schema, String logitsName, String labelName, String weightName, String file)
       throws Unsupported {
     ColumnDescriptor logits = null;
     ColumnDescriptor label = null;
+    ColumnDescriptor weight = null;
     for (ColumnDescriptor column : schema.getColumns()) {
       String top = column.getPath()[0];
+      if (top.equals(weightName)) {
+        if (weight != null || column.getPath().length != 1) {
+          throw new Unsupported("weight column '" + weightName + "' is nested in " + file);
+        }
+        weight = column;
+        if (!top.equals(labelName) && !top.equals(logitsName)) {
+          continue;
+        }
+      }
       if (top.equals(logitsName)) {
         if (logits != null) {
           throw new Unsupported("logits column '" + logitsName + "' has several leaves in " + file);
@@ -74,9 +109,19 @@ final class ColumnLayout {
       throw new Unsupported(
           "logits column '" + logitsName + "' is not a list of numbers in " + file);
     }
+    if (weightName != null && weight == null) {
+      throw new Unsupported("column '" + weightName + "' is not in " + file);
+    }
+    if (weight != null && (weight == label || weight == logits)) {
+      throw new Unsupported("the weight column is also the label or logits column");
+    }
     int slotLevel = slotLevel(schema, logits.getPath(), logitsName, file);
-    checkLabel(label.getPrimitiveType(), labelName, file);
-    return new ColumnLayout(logits, label, elementType == PrimitiveTypeName.DOUBLE, slotLevel);
+    checkLabel(label.getPrimitiveType(), "label", labelName, file);
+    if (weight != null) {
+      checkLabel(weight.getPrimitiveType(), "weight", weightName, file);
+    }
+    return new ColumnLayout(
+        logits, label, weight, elementType == PrimitiveTypeName.DOUBLE, slotLevel);
   }
 
   /** The definition level of the repeated node: the first level at which an element exists. */
@@ -101,7 +146,9 @@ final class ColumnLayout {
     return level;
   }
 
-  private static void checkLabel(PrimitiveType type, String name, String file) throws Unsupported {
+  /** A flat signed-integer or floating-point column, one value per row (the label or weight). */
+  private static void checkLabel(PrimitiveType type, String role, String name, String file)
+      throws Unsupported {
     LogicalTypeAnnotation annotation = type.getLogicalTypeAnnotation();
     boolean ok =
         switch (type.getPrimitiveTypeName()) {
@@ -112,7 +159,7 @@ final class ColumnLayout {
           default -> false;
         };
     if (!ok || type.isRepetition(Type.Repetition.REPEATED)) {
-      throw new Unsupported("label column '" + name + "' is " + type + " in " + file);
+      throw new Unsupported(role + " column '" + name + "' is " + type + " in " + file);
     }
   }
 

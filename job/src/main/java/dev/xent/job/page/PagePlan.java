@@ -71,12 +71,14 @@ public final class PagePlan implements Serializable {
       List<String> files,
       String logitsColumn,
       String labelColumn,
+      String weightColumn,
       long maxTaskBytes,
       int parallelism)
       throws IOException {
     List<FilePlan> plans = new ArrayList<>();
     Boolean doubles = null;
     PrimitiveTypeName labelType = null;
+    PrimitiveTypeName weightType = null;
     long rows = 0;
     long totalBytes = 0;
     for (String file : files) {
@@ -96,18 +98,23 @@ public final class PagePlan implements Serializable {
         }
         ColumnLayout layout;
         try {
-          layout = ColumnLayout.analyze(meta.getSchema(), logitsColumn, labelColumn, name);
+          layout =
+              ColumnLayout.analyze(meta.getSchema(), logitsColumn, labelColumn, weightColumn, name);
         } catch (ColumnLayout.Unsupported e) {
           return unsupported(e.getMessage());
         }
         if (doubles == null) {
           doubles = layout.doubleLogits;
           labelType = layout.labelType();
-        } else if (doubles != layout.doubleLogits || labelType != layout.labelType()) {
+          weightType = layout.weightType();
+        } else if (doubles != layout.doubleLogits
+            || labelType != layout.labelType()
+            || weightType != layout.weightType()) {
           return unsupported("column types differ between files (" + name + ")");
         }
         plan = new FilePlan(file, footer.getBlocks());
-        String unsupported = plan.readChunks(reader, logitsColumn, labelColumn, name, maxTaskBytes);
+        String unsupported =
+            plan.readChunks(reader, logitsColumn, labelColumn, weightColumn, name, maxTaskBytes);
         if (unsupported != null) {
           return unsupported(unsupported);
         }
@@ -136,7 +143,7 @@ public final class PagePlan implements Serializable {
     final String file;
     final List<BlockMetaData> groups;
 
-    /** Compressed bytes of the two column chunks, and of the label chunk alone. */
+    /** Compressed bytes of the column chunks, and of the label (and weight) chunks alone. */
     final long[] bytes;
 
     final long[] labelBytes;
@@ -161,12 +168,15 @@ public final class PagePlan implements Serializable {
         ParquetFileReader reader,
         String logitsColumn,
         String labelColumn,
+        String weightColumn,
         String name,
         long maxTaskBytes)
         throws IOException {
       for (int index = 0; index < groups.size(); index++) {
         ColumnChunkMetaData logits = null;
         ColumnChunkMetaData label = null;
+        // A weight column splits like the label: it needs an offset index too.
+        boolean weightIndexed = true;
         for (ColumnChunkMetaData chunk : groups.get(index).getColumns()) {
           String top = chunk.getPath().toArray()[0];
           if (top.equals(logitsColumn)) {
@@ -178,12 +188,16 @@ public final class PagePlan implements Serializable {
             logits = chunk;
           } else if (top.equals(labelColumn)) {
             label = chunk;
-            labelBytes[index] = chunk.getTotalSize();
+            labelBytes[index] += chunk.getTotalSize();
+          } else if (top.equals(weightColumn)) {
+            weightIndexed = chunk.getOffsetIndexReference() != null;
+            labelBytes[index] += chunk.getTotalSize();
           }
         }
         bytes[index] = (logits == null ? 0 : logits.getTotalSize()) + labelBytes[index];
         // The task size is at least this, so only a larger row group can be split.
         if (bytes[index] > Math.min(maxTaskBytes, MIN_BALANCED_TASK_BYTES)
+            && weightIndexed
             && splittable(logits, label, groups.get(index).getRowCount())) {
           logitsPages[index] = reader.readOffsetIndex(logits);
         }

@@ -6,7 +6,6 @@ import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
-import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -41,7 +40,12 @@ public final class PageRowReader {
 
   /** Reads the task's pieces in order and calls the sink once per row. */
   public static void read(
-      Configuration conf, PageTask task, String logitsColumn, String labelColumn, PageRowSink sink)
+      Configuration conf,
+      PageTask task,
+      String logitsColumn,
+      String labelColumn,
+      String weightColumn,
+      PageRowSink sink)
       throws IOException {
     Path path = new Path(task.file());
     // Column chunks are read in slices below G1's humongous-object size (half a region), so that
@@ -55,11 +59,13 @@ public final class PageRowReader {
       FileMetaData meta = reader.getFooter().getFileMetaData();
       ColumnLayout layout;
       try {
-        layout = ColumnLayout.analyze(meta.getSchema(), logitsColumn, labelColumn, path.getName());
+        layout =
+            ColumnLayout.analyze(
+                meta.getSchema(), logitsColumn, labelColumn, weightColumn, path.getName());
       } catch (ColumnLayout.Unsupported e) {
         throw new IOException("Cannot read " + path + " page by page: " + e.getMessage(), e);
       }
-      reader.setRequestedSchema(List.of(layout.logits, layout.label));
+      reader.setRequestedSchema(layout.columns());
       Rows rows = new Rows(layout, sink);
       for (PageTask.Piece piece : task.pieces()) {
         String where = path + " " + piece;
@@ -74,6 +80,11 @@ public final class PageRowReader {
           }
           LabelPages labels =
               new LabelPages(store.getPageReader(layout.label), layout.label, piece.firstRow());
+          rows.weights =
+              layout.weight == null
+                  ? null
+                  : new LabelPages(
+                      store.getPageReader(layout.weight), layout.weight, piece.firstRow());
           rows.readGroup(store.getPageReader(layout.logits), labels, (int) count);
         } catch (IOException | RuntimeException e) {
           throw new IOException("Cannot read " + where + ": " + e.getMessage(), e);
@@ -116,6 +127,10 @@ public final class PageRowReader {
    */
   private static final class Rows {
     private final PageRowSink sink;
+
+    /** The row group's weights, or null when the run has none. */
+    LabelPages weights;
+
     private final boolean doubles;
     private final int maxDefinition;
     private final int emptyList;
@@ -480,33 +495,44 @@ public final class PageRowReader {
 
     private void emitFromPage(int from, int length, LabelPages labels) throws IOException {
       pending = false;
-      if (!labels.next()) {
-        sink.nullRow();
+      boolean hasLabel = labels.next();
+      double weight = weight();
+      if (!hasLabel) {
+        sink.nullRow(Double.NaN);
       } else if (doubles) {
         if (doubleExact.length != length) {
           doubleExact = new double[length];
         }
         doubleSource.get(from, doubleExact, 0, length);
-        sink.row(doubleExact, labels.value());
+        sink.row(doubleExact, labels.value(), weight);
       } else {
         if (floatExact.length != length) {
           floatExact = new float[length];
         }
         floatSource.get(from, floatExact, 0, length);
-        sink.row(floatExact, labels.value());
+        sink.row(floatExact, labels.value(), weight);
       }
     }
 
     private void emit(LabelPages labels) throws IOException {
       pending = false;
       boolean hasLabel = labels.next();
+      double weight = weight();
       if (rowNull || !hasLabel) {
-        sink.nullRow();
+        sink.nullRow(hasLabel ? labels.value() : Double.NaN);
       } else if (doubles) {
-        sink.row(exactDoubles(), labels.value());
+        sink.row(exactDoubles(), labels.value(), weight);
       } else {
-        sink.row(exactFloats(), labels.value());
+        sink.row(exactFloats(), labels.value(), weight);
       }
+    }
+
+    /** The next row's weight: NaN when it is NULL or there is no weight column. */
+    private double weight() throws IOException {
+      if (weights == null) {
+        return Double.NaN;
+      }
+      return weights.next() ? weights.value() : Double.NaN;
     }
 
     private float[] exactFloats() {
