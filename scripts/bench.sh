@@ -9,18 +9,18 @@
 #   scripts/bench.sh                      the full suite: 1M × 100, 10M × 100 and 1000 × 131,072
 #                                         float32 rows, then 10M-vs-1M scaling
 #   scripts/bench.sh --rows N --classes C one data set only
-#   options: --methods "scan floor hof udf mllib xent-sql xent-spark xent-page"  --warm PASSES
+#   options: --methods "scan floor hof udf mllib xent-sql xent-spark xent-page xent-audit"  --warm PASSES
 #            --data DIR
-#            --interleave "scan floor xent-spark xent-page" (also alternated in one JVM; "" for none)
+#            --interleave "scan floor xent-spark xent-page xent-audit" (also alternated in one JVM; "" for none)
 # Data is generated once with `xent generate` and cached in --data (default job/target/bench).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rows=""
 classes=100
-methods="scan floor hof udf mllib xent-sql xent-spark xent-page"
+methods="scan floor hof udf mllib xent-sql xent-spark xent-page xent-audit"
 warm=3
-interleave="scan floor xent-spark xent-page"
+interleave="scan floor xent-spark xent-page xent-audit"
 data_dir="$root/job/target/bench"
 while [[ $# -gt 0 ]]; do
   case "$1" in

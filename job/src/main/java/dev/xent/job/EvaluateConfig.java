@@ -1,5 +1,7 @@
 package dev.xent.job;
 
+import dev.xent.kernel.AuditOptions;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -18,6 +20,13 @@ import java.util.Map;
  * @param overwrite whether existing non-empty output directories may be replaced
  * @param reader which Parquet reader scans the input: auto (the page reader where it can, else
  *     Spark's), page (fail if it cannot) or spark
+ * @param weightColumn the per-row weight column ({@code --weight}), or null
+ * @param audit the loss definition and what is tallied besides it
+ * @param groupBy the slice columns ({@code --group-by}), empty for none
+ * @param filter a SQL predicate selecting the audited rows ({@code --filter}), or null
+ * @param minSliceRows scored rows a slice needs to be an outlier candidate
+ * @param skipCorruptFiles leave out (and list) input files whose footer cannot be read, instead of
+ *     failing
  */
 public record EvaluateConfig(
     String input,
@@ -30,7 +39,48 @@ public record EvaluateConfig(
     String perRow,
     Format perRowFormat,
     boolean overwrite,
-    Reader reader) {
+    Reader reader,
+    String weightColumn,
+    AuditOptions audit,
+    List<String> groupBy,
+    String filter,
+    int minSliceRows,
+    boolean skipCorruptFiles) {
+
+  public static final int MIN_SLICE_ROWS_DEFAULT = 30;
+
+  /** A plain evaluation: no weights, slices or filter, default audit options. */
+  public EvaluateConfig(
+      String input,
+      Format format,
+      String logitsColumn,
+      String labelColumn,
+      String labelsColumn,
+      Loss loss,
+      String output,
+      String perRow,
+      Format perRowFormat,
+      boolean overwrite,
+      Reader reader) {
+    this(
+        input,
+        format,
+        logitsColumn,
+        labelColumn,
+        labelsColumn,
+        loss,
+        output,
+        perRow,
+        perRowFormat,
+        overwrite,
+        reader,
+        null,
+        AuditOptions.plain(),
+        List.of(),
+        null,
+        MIN_SLICE_ROWS_DEFAULT,
+        false);
+  }
 
   /** The input and per-row file formats. */
   public enum Format {
@@ -74,6 +124,47 @@ public record EvaluateConfig(
     if (perRowFormat == Format.ORC) {
       throw new XentUsageException("Cannot evaluate: --per-row-format must be parquet or json");
     }
+    audit = audit == null ? AuditOptions.plain() : audit;
+    groupBy = groupBy == null ? List.of() : List.copyOf(groupBy);
+    if (audit.weighted() != (weightColumn != null)) {
+      throw new IllegalArgumentException(
+          "Cannot evaluate: the audit's weighting and --weight differ");
+    }
+    if (loss == Loss.SIGMOID) {
+      if (audit.perClass()) {
+        throw new XentUsageException(
+            "Cannot evaluate: --per-class needs softmax rows (sigmoid rows have no single class)");
+      }
+      if (audit.topK().length > 0) {
+        throw new XentUsageException(
+            "Cannot evaluate: --top-k needs softmax rows (sigmoid rows have no single class)");
+      }
+    }
+    if (audit.ignoreIndex() != null && labelColumn == null) {
+      throw new XentUsageException(
+          "Cannot evaluate: --ignore-index needs integer labels (--label), not --labels");
+    }
+    if (audit.ignoreIndex() != null && loss == Loss.SIGMOID) {
+      throw new XentUsageException(
+          "Cannot evaluate: --ignore-index needs softmax class labels, not sigmoid targets");
+    }
+    if (perRow != null
+        && (audit.labelSmoothing() != 0.0
+            || audit.classWeights() != null
+            || audit.ignoreIndex() != null)) {
+      throw new XentUsageException(
+          "Cannot write --per-row with --label-smoothing, --class-weights or --ignore-index:"
+              + " per-row output holds the plain loss of every row; audit without --per-row");
+    }
+    if (minSliceRows < 1) {
+      throw new XentUsageException(
+          "Cannot evaluate: --min-slice-rows must be at least 1, got " + minSliceRows);
+    }
+  }
+
+  /** Whether rows carry a weight ({@code --weight}). */
+  public boolean weighted() {
+    return weightColumn != null;
   }
 
   /** The label or labels column, whichever was given. */

@@ -4,20 +4,17 @@ import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import dev.xent.kernel.LossStatsAccumulator;
-import dev.xent.kernel.Reason;
-import dev.xent.kernel.Scored;
+import dev.xent.kernel.AuditOptions;
+import dev.xent.kernel.Evaluation;
+import dev.xent.kernel.RowAuditor;
 import dev.xent.spark.InputTypes;
 import dev.xent.spark.RowScorer;
-import dev.xent.spark.ScoringFunctions;
 import dev.xent.spark.XentFunctions;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -30,12 +27,13 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.FloatType;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * {@code evaluate}: resolve the input → validate its schema → score every row, read page by page
- * ({@link PagePath}) or through Spark with {@code xent_score} → aggregate partition-local {@link
- * LossStatsAccumulator}s, merged at the driver → write per-row output and metrics.json.
+ * {@code evaluate}: resolve the input → validate its schema → score every row with one {@link
+ * RowAuditor}, read page by page ({@link PagePath}) or through Spark's reader → aggregate
+ * partition-local {@link Evaluation}s, merged at the driver (and per slice, through Spark's own
+ * aggregation, {@link Slices}) → write per-row output, per_class.parquet, slices.parquet and
+ * metrics.json.
  */
 public final class EvaluateJob {
   private EvaluateJob() {}
@@ -55,17 +53,13 @@ public final class EvaluateJob {
     checkOutputs(hadoop, config);
 
     long start = System.nanoTime();
-    PagePath.Choice reader = PagePath.early(spark, hadoop, config);
+    InputFiles files = InputFiles.check(hadoop, config);
+    PagePath.Choice reader = PagePath.early(spark, hadoop, config, files.files());
     if (reader.plan() != null) {
-      LossStatsAccumulator total = PagePath.reduce(spark, hadoop, config, reader.plan());
-      return finish(spark, config, hadoop, total, reader, start);
+      Evaluation total = PagePath.reduce(spark, hadoop, config, reader.plan());
+      return finish(spark, config, hadoop, total, reader, start, null, 0, files);
     }
-    Dataset<Row> input =
-        spark
-            .read()
-            .format(config.format().sparkName())
-            .options(config.readerOptions())
-            .load(config.input());
+    Dataset<Row> input = load(spark, config, files);
     if (InputSchema.needsIntegralLogitsCast(input.schema(), config)) {
       // JSON inference types [1, 2, 3] as array<bigint>; such logits are exact as doubles.
       input =
@@ -87,80 +81,101 @@ public final class EvaluateJob {
         }
       }
     }
-    String previousBatchSize = sizeBatchesForRowWidth(spark, hadoop, config, schema);
+    if (config.reader() == EvaluateConfig.Reader.PAGE) {
+      throw new XentUsageException("Cannot evaluate with --reader page: " + reader.reason());
+    }
+    long rowsBeforeFilter = 0;
+    if (config.filter() != null) {
+      rowsBeforeFilter = input.count();
+      input = Slices.filter(input, config.filter());
+    }
+    String previousBatchSize =
+        sizeBatchesForRowWidth(spark, hadoop, config, schema, files.files().get(0));
     try {
-      if (config.reader() == EvaluateConfig.Reader.PAGE) {
-        throw new XentUsageException("Cannot evaluate with --reader page: " + reader.reason());
+      if (config.perRow() != null) {
+        writePerRow(config, input, passThrough);
       }
-      return score(spark, config, hadoop, input, schema, passThrough, reader, start);
+      Evaluation total = reduce(config, input, schema);
+      Slices.Result slices =
+          config.groupBy().isEmpty() ? null : Slices.aggregate(spark, config, input, schema);
+      return finish(spark, config, hadoop, total, reader, start, slices, rowsBeforeFilter, files);
     } finally {
       restore(spark, previousBatchSize);
     }
   }
 
-  private static Metrics score(
-      SparkSession spark,
-      EvaluateConfig config,
-      Configuration hadoop,
-      Dataset<Row> input,
-      StructType schema,
-      List<String> passThrough,
-      PagePath.Choice reader,
-      long start) {
-    List<String> scoreColumns = scoreColumns(config);
-    LossStatsAccumulator total;
-    if (config.perRow() != null) {
-      Column score =
-          call_function(
-              XentFunctions.XENT_SCORE,
-              quoted(config.logitsColumn()),
-              quoted(config.targetColumn()),
-              lit(config.loss().sqlName()));
-      List<Column> selected = new ArrayList<>();
-      passThrough.forEach(name -> selected.add(quoted(name)));
-      selected.add(score.as("xent"));
-      Dataset<Row> scored = input.select(selected.toArray(new Column[0]));
-      List<Column> perRowColumns = new ArrayList<>();
-      passThrough.forEach(name -> perRowColumns.add(quoted(name)));
-      scoreColumns.forEach(name -> perRowColumns.add(col("xent." + name).as(name)));
-      scored
-          .select(perRowColumns.toArray(new Column[0]))
-          .write()
-          .mode(SaveMode.Overwrite)
-          .format(config.perRowFormat().sparkName())
-          .save(config.perRow());
-      // Aggregate what was written: one scan of the logits, and the metrics describe the output.
-      StructType written = new StructType();
-      for (String name : scoreColumns) {
-        written = written.add(ScoringFunctions.SCORE_TYPE.apply(name));
-      }
-      Dataset<Row> readBack =
-          spark
-              .read()
-              .schema(written)
-              .option("allowNonNumericNumbers", "true")
-              .format(config.perRowFormat().sparkName())
-              .load(config.perRow());
-      total = reducePartitions(readBack, new WrittenScores(scoreColumns));
-    } else {
-      // No per-row output: reduce (logits, label) pairs straight from Spark's internal rows.
-      Dataset<Row> pairs =
-          input.select(quoted(config.logitsColumn()), quoted(config.targetColumn()));
-      DataType logitsType = schema.apply(config.logitsColumn()).dataType();
-      DataType targetType = schema.apply(config.targetColumn()).dataType();
-      RowScorer scorer =
-          new RowScorer(logitsType, targetType, config.loss() == EvaluateConfig.Loss.SIGMOID);
-      // Columnar batches where the scan produces them; rows otherwise (JSON, vectors, ...).
-      total =
-          InputTypes.labelKind(targetType).isScalar() && logitsType instanceof ArrayType && COLUMNAR
-              ? ColumnarPairs.reduce(
-                  pairs, scorer, targetType, config.loss() == EvaluateConfig.Loss.SOFTMAX)
-              : null;
-      if (total == null) {
-        total = reducePartitions(pairs, new ScoredPairs(scorer, logitsType, targetType));
-      }
+  /**
+   * The input through Spark's reader: the path itself, or only the readable files when {@code
+   * --skip-corrupt-files} left some out (partition columns then come from the input directory).
+   */
+  private static Dataset<Row> load(SparkSession spark, EvaluateConfig config, InputFiles files) {
+    var reader = spark.read().format(config.format().sparkName()).options(config.readerOptions());
+    if (files.skipped().isEmpty()) {
+      return reader.load(config.input());
     }
-    return finish(spark, config, hadoop, total, reader, start);
+    if (files.directory()) {
+      reader = reader.option("basePath", config.input());
+    }
+    return reader.load(files.files().toArray(new String[0]));
+  }
+
+  /** Writes one scored row per input row with {@code xent_score}, every input column kept. */
+  private static void writePerRow(
+      EvaluateConfig config, Dataset<Row> input, List<String> passThrough) {
+    Column score =
+        call_function(
+            XentFunctions.XENT_SCORE,
+            quoted(config.logitsColumn()),
+            quoted(config.targetColumn()),
+            lit(config.loss().sqlName()));
+    List<Column> columns = new ArrayList<>();
+    passThrough.forEach(name -> columns.add(quoted(name)));
+    Dataset<Row> scored = input.select(concat(columns, score.as("xent")));
+    List<Column> perRowColumns = new ArrayList<>();
+    passThrough.forEach(name -> perRowColumns.add(quoted(name)));
+    scoreColumns(config).forEach(name -> perRowColumns.add(col("xent." + name).as(name)));
+    scored
+        .select(perRowColumns.toArray(new Column[0]))
+        .write()
+        .mode(SaveMode.Overwrite)
+        .format(config.perRowFormat().sparkName())
+        .save(config.perRow());
+  }
+
+  private static Column[] concat(List<Column> columns, Column last) {
+    List<Column> all = new ArrayList<>(columns);
+    all.add(last);
+    return all.toArray(new Column[0]);
+  }
+
+  /**
+   * The whole run's evaluation through Spark's reader: columnar batches where the scan produces
+   * them, internal rows otherwise (JSON, vectors, ...).
+   */
+  private static Evaluation reduce(EvaluateConfig config, Dataset<Row> input, StructType schema) {
+    List<Column> selected = new ArrayList<>();
+    selected.add(quoted(config.logitsColumn()));
+    selected.add(quoted(config.targetColumn()));
+    if (config.weighted()) {
+      selected.add(quoted(config.weightColumn()));
+    }
+    Dataset<Row> pairs = input.select(selected.toArray(new Column[0]));
+    DataType logitsType = schema.apply(config.logitsColumn()).dataType();
+    DataType targetType = schema.apply(config.targetColumn()).dataType();
+    DataType weightType = config.weighted() ? schema.apply(config.weightColumn()).dataType() : null;
+    boolean sigmoid = config.loss() == EvaluateConfig.Loss.SIGMOID;
+    RowScorer scorer = new RowScorer(logitsType, targetType, sigmoid);
+    AuditOptions options = config.audit();
+    Evaluation total =
+        InputTypes.labelKind(targetType).isScalar() && logitsType instanceof ArrayType && COLUMNAR
+            ? ColumnarPairs.reduce(pairs, scorer, targetType, weightType, !sigmoid, options)
+            : null;
+    if (total == null) {
+      total =
+          reducePartitions(
+              pairs, options, new ScoredPairs(scorer, logitsType, targetType, weightType));
+    }
+    return total;
   }
 
   /** The metrics of a finished run, written to {@code --output} when given. */
@@ -168,33 +183,56 @@ public final class EvaluateJob {
       SparkSession spark,
       EvaluateConfig config,
       Configuration hadoop,
-      LossStatsAccumulator total,
+      Evaluation total,
       PagePath.Choice reader,
-      long start) {
+      long start,
+      Slices.Result slices,
+      long rowsBeforeFilter,
+      InputFiles files) {
+    Evaluation.Result result = total.result();
+    long rows = result.audit().lossStats().rows();
+    Long filteredOut = config.filter() == null ? null : rowsBeforeFilter - rows;
+    if (config.output() != null) {
+      Outputs.begin(hadoop, config.output());
+      if (result.classes() != null) {
+        PerClassOutput.write(spark, config.output(), result.classes());
+      }
+      if (slices != null) {
+        slices.write(config.output());
+      }
+    }
     double elapsed = (System.nanoTime() - start) / 1e9;
-
     Metrics metrics =
         new Metrics(
-            total.result(),
+            result,
             config,
             reader.reader(),
             reader.reason(),
             spark.sparkContext().master(),
             elapsed,
             spark.version(),
-            XentVersion.get());
+            XentVersion.get(),
+            slices == null ? null : slices.summary(result.audit().meanLoss()),
+            filteredOut,
+            config.skipCorruptFiles() ? files.skipped() : null);
     if (config.output() != null) {
       Outputs.writeText(hadoop, config.output(), "metrics.json", Json.pretty(metrics.toJsonMap()));
+      Outputs.commit(hadoop, config.output());
     }
     return metrics;
   }
 
   /**
-   * Lowers the Parquet batch size for wide rows (see {@link WideRows}) for this job and returns the
-   * session's previous setting (null when unset) so it can be restored.
+   * Lowers the Parquet batch size for wide rows (see {@link WideRows}, measured on the first
+   * readable file) for this job and returns the session's previous setting (null when unset) so it
+   * can be restored.
    */
   private static String sizeBatchesForRowWidth(
-      SparkSession spark, Configuration hadoop, EvaluateConfig config, StructType schema) {
+      SparkSession spark,
+      Configuration hadoop,
+      EvaluateConfig config,
+      StructType schema,
+      String firstFile) {
     String previous = spark.conf().getOption(WideRows.BATCH_SIZE_KEY).getOrElse(() -> null);
     if (config.format() != EvaluateConfig.Format.PARQUET
         || !(schema.apply(config.logitsColumn()).dataType() instanceof ArrayType array)) {
@@ -202,7 +240,7 @@ public final class EvaluateJob {
     }
     int elementBytes = array.elementType() instanceof FloatType ? 4 : 8;
     int current = previous == null ? 4096 : Integer.parseInt(previous);
-    WideRows.meanRowWidth(hadoop, config.input(), config.logitsColumn())
+    WideRows.meanRowWidth(hadoop, firstFile, config.logitsColumn())
         .map(width -> WideRows.batchSize(width, elementBytes, current))
         .filter(size -> size < current)
         .ifPresent(size -> spark.conf().set(WideRows.BATCH_SIZE_KEY, Integer.toString(size)));
@@ -242,78 +280,55 @@ public final class EvaluateJob {
     return col("`" + name.replace("`", "``") + "`");
   }
 
-  /** Adds one internal row to a partition's accumulator. */
+  /** Adds one internal row to a partition's evaluation. */
   interface RowReader extends Serializable {
-    void addTo(LossStatsAccumulator accumulator, InternalRow row);
+    void addTo(RowAuditor auditor, Evaluation evaluation, InternalRow row);
   }
 
   /**
-   * One {@link LossStatsAccumulator} per partition over Spark's internal rows, merged at the driver
-   * in partition order. The merge is exact, so neither the order nor the partitioning changes the
+   * One {@link Evaluation} per partition over Spark's internal rows, merged at the driver in
+   * partition order. The merge is exact, so neither the order nor the partitioning changes the
    * result.
    */
-  static LossStatsAccumulator reducePartitions(Dataset<Row> rows, RowReader reader) {
+  static Evaluation reducePartitions(Dataset<Row> rows, AuditOptions options, RowReader reader) {
     var internal = ((org.apache.spark.sql.classic.Dataset<Row>) rows).queryExecution().toRdd();
-    List<LossStatsAccumulator> partitions =
+    var counter = RowCounter.counter(rows.sparkSession());
+    List<Evaluation> partitions =
         internal
             .toJavaRDD()
             .mapPartitions(
                 (Iterator<InternalRow> it) -> {
-                  LossStatsAccumulator accumulator = new LossStatsAccumulator();
+                  Evaluation evaluation = new Evaluation(options);
+                  RowAuditor auditor = new RowAuditor(options);
                   while (it.hasNext()) {
-                    reader.addTo(accumulator, it.next());
+                    reader.addTo(auditor, evaluation, it.next());
                   }
-                  return Collections.singletonList(accumulator).iterator();
+                  counter.add(evaluation.rowsAdded());
+                  return Collections.singletonList(evaluation).iterator();
                 })
             .collect();
-    LossStatsAccumulator total = new LossStatsAccumulator();
+    Evaluation total = new Evaluation(options);
     partitions.forEach(total::merge);
     return total;
   }
 
-  /** (logits, label) rows, scored with the same {@link RowScorer} as the SQL functions. */
-  record ScoredPairs(RowScorer scorer, DataType logitsType, DataType labelType)
+  /**
+   * (logits, label[, weight]) rows, scored with the same {@link RowScorer} as the SQL functions.
+   */
+  record ScoredPairs(RowScorer scorer, DataType logitsType, DataType labelType, DataType weightType)
       implements RowReader {
     @Override
-    public void addTo(LossStatsAccumulator accumulator, InternalRow row) {
-      Scored scored =
-          scorer.score(
-              row.isNullAt(0) ? null : row.get(0, logitsType),
-              row.isNullAt(1) ? null : row.get(1, labelType));
-      accumulator.add(scored.reason(), scored.loss(), scored.correct());
-    }
-  }
-
-  /** Per-row output read back: loss, [predicted, correct,] status, in SCORE_COLUMNS order. */
-  private static final class WrittenScores implements RowReader {
-    private static final long serialVersionUID = 1L;
-
-    private final int correctField;
-    private final int statusField;
-    private transient Map<UTF8String, Reason> reasons;
-
-    WrittenScores(List<String> columns) {
-      this.correctField = columns.indexOf("correct");
-      this.statusField = columns.indexOf("status");
-    }
-
-    @Override
-    public void addTo(LossStatsAccumulator accumulator, InternalRow row) {
-      if (reasons == null) {
-        reasons = new HashMap<>();
-        for (Reason reason : Reason.values()) {
-          reasons.put(UTF8String.fromString(reason.code()), reason);
-        }
-      }
-      Reason reason = reasons.get(row.getUTF8String(statusField));
-      if (reason == null) {
-        throw new IllegalStateException(
-            "Cannot aggregate: unknown status '" + row.getUTF8String(statusField) + "'");
-      }
-      boolean ok = reason.isOk();
-      boolean correct =
-          ok && correctField >= 0 && !row.isNullAt(correctField) && row.getBoolean(correctField);
-      accumulator.add(reason, ok ? row.getDouble(0) : Double.NaN, correct);
+    public void addTo(RowAuditor auditor, Evaluation evaluation, InternalRow row) {
+      double weight =
+          weightType == null || row.isNullAt(2)
+              ? Double.NaN
+              : InputTypes.numericValue(row.get(2, weightType));
+      scorer.audit(
+          row.isNullAt(0) ? null : row.get(0, logitsType),
+          row.isNullAt(1) ? null : row.get(1, labelType),
+          weight,
+          auditor,
+          evaluation);
     }
   }
 }

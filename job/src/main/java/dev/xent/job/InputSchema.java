@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.AtomicType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -52,6 +54,25 @@ final class InputSchema {
               "column '" + target + "'",
               targetType,
               "array<numeric> or vector (use --label for integer class labels)"));
+    }
+    if (config.weightColumn() != null) {
+      DataType weight = typeOf(schema, config.weightColumn(), "--weight");
+      if (!(weight instanceof NumericType)) {
+        throw new XentUsageException(
+            InputTypes.mismatch(
+                "evaluate", "column '" + config.weightColumn() + "'", weight, "a numeric type"));
+      }
+    }
+    for (String column : config.groupBy()) {
+      DataType type = typeOf(schema, column, "--group-by");
+      if (!(type instanceof AtomicType)) {
+        throw new XentUsageException(
+            InputTypes.mismatch(
+                "evaluate",
+                "--group-by column '" + column + "'",
+                type,
+                "a number, string, boolean, date or timestamp"));
+      }
     }
     List<String> passThrough = new ArrayList<>();
     for (String name : schema.fieldNames()) {

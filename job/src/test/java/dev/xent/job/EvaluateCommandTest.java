@@ -324,8 +324,8 @@ class EvaluateCommandTest {
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err().strip())
         .isEqualTo(
-            "Cannot evaluate: column 'logits' is array<string>, expected array<float|double> or"
-                + " vector");
+            "xent: Cannot evaluate: column 'logits' is array<string>, expected array<float|double>"
+                + " or vector");
   }
 
   @Test

@@ -108,8 +108,15 @@ final class JobTestSupport {
   }
 
   static JsonNode golden(String name) {
-    try (InputStream in =
-        JobTestSupport.class.getResourceAsStream("/golden/" + name + ".metrics.json")) {
+    return goldenFile(name + ".metrics.json");
+  }
+
+  /** Any JSON file under src/test/resources/golden/. */
+  static JsonNode goldenFile(String fileName) {
+    try (InputStream in = JobTestSupport.class.getResourceAsStream("/golden/" + fileName)) {
+      if (in == null) {
+        throw new IllegalArgumentException("no golden file " + fileName);
+      }
       return new ObjectMapper().readTree(in);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -138,6 +145,12 @@ final class JobTestSupport {
       for (Iterator<Map.Entry<String, JsonNode>> it = expected.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
         compare(path + "." + field.getKey(), field.getValue(), actual.get(field.getKey()));
+      }
+    } else if (expected.isArray()) {
+      assertThat(actual.isArray()).as(path + " is a list: " + actual).isTrue();
+      assertThat(actual.size()).as(path + " size").isEqualTo(expected.size());
+      for (int i = 0; i < expected.size(); i++) {
+        compare(path + "[" + i + "]", expected.get(i), actual.get(i));
       }
     } else if (expected.isFloatingPointNumber()) {
       assertThat(actual.isNumber()).as(path + " is a number: " + actual).isTrue();

@@ -2,14 +2,19 @@ package dev.xent.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.xent.kernel.LossStatsAccumulator;
+import dev.xent.kernel.AuditOptions;
+import dev.xent.kernel.Evaluation;
 import dev.xent.kernel.Reason;
+import dev.xent.kernel.RowAuditor;
 import org.junit.jupiter.api.Test;
 
 class MetricsTest {
   private static Metrics metrics(EvaluateConfig.Loss loss) {
-    LossStatsAccumulator acc = new LossStatsAccumulator();
-    acc.add(Reason.OK, 0.5, true).add(Reason.NAN_LOGIT, Double.NaN, false);
+    Evaluation acc = new Evaluation(AuditOptions.plain());
+    // The other class is masked: the loss is log1p(0) = 0 exactly.
+    new RowAuditor(AuditOptions.plain())
+        .sparse(new double[] {0.0, Double.NEGATIVE_INFINITY}, 0, Double.NaN, acc);
+    acc.unscored(Reason.NAN_LOGIT);
     EvaluateConfig config =
         new EvaluateConfig(
             "in",
@@ -31,7 +36,10 @@ class MetricsTest {
         "local[2]",
         1.5,
         "4.1.0",
-        "0.1.0");
+        "0.1.0",
+        null,
+        null,
+        null);
   }
 
   @Test
@@ -41,17 +49,36 @@ class MetricsTest {
             "rows",
             "rows_scored",
             "rows_invalid",
+            "rows_ignored",
             "invalid_by_reason",
             "rows_infinite_loss",
+            "weight_sum",
+            "effective_sample_size",
             "mean_loss",
+            "mean_loss_ci",
             "accuracy",
+            "accuracy_ci",
+            "confidence_level",
             "perplexity",
             "log_mean_true_prob",
+            "ece",
+            "mce",
+            "calibration",
             "loss",
             "input",
             "format",
             "logits",
             "label",
+            "weight",
+            "class_weights",
+            "ignore_index",
+            "label_smoothing",
+            "top_k",
+            "per_class",
+            "calibration_bins",
+            "group_by",
+            "min_slice_rows",
+            "filter",
             "reader",
             "reader_reason",
             "master",
@@ -81,6 +108,6 @@ class MetricsTest {
   void theSummaryListsOnlyReasonsThatOccurred() {
     String summary = metrics(EvaluateConfig.Loss.SOFTMAX).summary();
     assertThat(summary).containsPattern("(?m)^  nan_logit +1$").doesNotContain("posinf_logit");
-    assertThat(summary).containsPattern("(?m)^mean_loss +0\\.5$");
+    assertThat(summary).containsPattern("(?m)^mean_loss +0\\.0( |$)");
   }
 }

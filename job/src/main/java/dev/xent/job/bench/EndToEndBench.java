@@ -10,6 +10,7 @@ import dev.xent.job.EvaluateJob;
 import dev.xent.job.Json;
 import dev.xent.job.Metrics;
 import dev.xent.job.Sessions;
+import dev.xent.kernel.AuditOptions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +38,8 @@ import scala.jdk.javaapi.CollectionConverters;
  * higher-order functions), udf (a naive boxed Java UDF), mllib (MulticlassClassificationEvaluator
  * logLoss + accuracy on softmax probability vectors), xent-sql (xent's SQL functions, Catalyst
  * expressions with generated code, averaged by Spark), xent-spark and xent-page (the evaluate job
- * with Spark's reader or the page reader).
+ * with Spark's reader or the page reader) and xent-audit (the page reader with {@code --top-k 1,5
+ * --per-class --calibration-bins 15}).
  */
 public final class EndToEndBench {
   private EndToEndBench() {}
@@ -152,7 +154,21 @@ public final class EndToEndBench {
         double accuracy = evaluator.setMetricName("accuracy").evaluate(scored);
         yield new double[] {logLoss, accuracy};
       }
-      case "xent-spark", "xent-page" -> {
+      case "xent-spark", "xent-page", "xent-audit" -> {
+        // xent-audit: the page reader with top-1/5, the per-class tally and 15 calibration bins
+        // (intervals and calibration are always on).
+        AuditOptions audit =
+            method.equals("xent-audit")
+                ? new AuditOptions(
+                    0.0,
+                    null,
+                    null,
+                    false,
+                    new int[] {1, 5},
+                    true,
+                    15,
+                    AuditOptions.CONFIDENCE_LEVEL_DEFAULT)
+                : AuditOptions.plain();
         Metrics metrics =
             EvaluateJob.run(
                 spark,
@@ -167,16 +183,23 @@ public final class EndToEndBench {
                     null,
                     EvaluateConfig.Format.PARQUET,
                     false,
-                    method.equals("xent-page")
-                        ? EvaluateConfig.Reader.PAGE
-                        : EvaluateConfig.Reader.SPARK));
+                    method.equals("xent-spark")
+                        ? EvaluateConfig.Reader.SPARK
+                        : EvaluateConfig.Reader.PAGE,
+                    null,
+                    audit,
+                    List.of(),
+                    null,
+                    EvaluateConfig.MIN_SLICE_ROWS_DEFAULT,
+                    false));
         yield new double[] {metrics.stats().meanLoss(), metrics.stats().accuracy()};
       }
       default ->
           throw new IllegalArgumentException(
               String.format(
                   Locale.ROOT,
-                  "unknown method '%s' (scan, floor, hof, udf, mllib, xent-sql, xent-spark, xent-page)",
+                  "unknown method '%s' (scan, floor, hof, udf, mllib, xent-sql, xent-spark,"
+                      + " xent-page, xent-audit)",
                   method));
     };
   }

@@ -7,8 +7,12 @@ import dev.xent.job.EvaluateConfig.Reader;
 import dev.xent.job.EvaluateJob;
 import dev.xent.job.Metrics;
 import dev.xent.job.Sessions;
+import dev.xent.job.XentUsageException;
+import dev.xent.kernel.AuditOptions;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -92,29 +96,106 @@ public final class EvaluateCommand implements Callable<Integer> {
               + " when it cannot be used (default: ${DEFAULT-VALUE}).")
   Reader reader;
 
+  @Option(
+      names = "--weight",
+      paramLabel = "COL",
+      description =
+          "Per-row sample weight column (any numeric type); a NULL, NaN, negative or infinite"
+              + " weight makes the row invalid (bad_weight).")
+  String weight;
+
+  @Option(
+      names = "--class-weights",
+      paramLabel = "w0,w1,...|@FILE",
+      description =
+          "One weight per class (PyTorch's cross_entropy weight=), as a list or a file with one"
+              + " weight per line.")
+  String classWeights;
+
+  @Option(
+      names = "--ignore-index",
+      paramLabel = "K",
+      description = "Rows whose label is K are not scored (status ignored).")
+  Long ignoreIndex;
+
+  @Option(
+      names = "--label-smoothing",
+      paramLabel = "E",
+      defaultValue = "0",
+      description =
+          "Label smoothing E in [0, 1), PyTorch's definition (default: ${DEFAULT-VALUE}).")
+  double labelSmoothing;
+
+  @Option(
+      names = "--top-k",
+      paramLabel = "k1,k2,...",
+      split = ",",
+      description = "Top-k accuracies to report, e.g. 1,5.")
+  int[] topK;
+
+  @Option(
+      names = "--per-class",
+      description = "Per-class breakdown: DIR/per_class.parquet and macro metrics.")
+  boolean perClass;
+
+  @Option(
+      names = "--group-by",
+      paramLabel = "COL[,COL...]",
+      split = ",",
+      description =
+          "Metrics per slice (distinct combination of these columns): DIR/slices.parquet.")
+  List<String> groupBy;
+
+  @Option(
+      names = "--min-slice-rows",
+      paramLabel = "N",
+      defaultValue = "" + EvaluateConfig.MIN_SLICE_ROWS_DEFAULT,
+      description =
+          "Scored rows a slice needs to be listed as an outlier (default: ${DEFAULT-VALUE}).")
+  int minSliceRows;
+
+  @Option(
+      names = "--filter",
+      paramLabel = "PREDICATE",
+      description = "Audit only the rows matching this Spark SQL predicate.")
+  String filter;
+
+  @Option(
+      names = "--calibration-bins",
+      paramLabel = "B",
+      defaultValue = "" + AuditOptions.CALIBRATION_BINS_DEFAULT,
+      description = "Equal-width confidence bins for ECE/MCE (default: ${DEFAULT-VALUE}).")
+  int calibrationBins;
+
+  @Option(
+      names = "--confidence",
+      paramLabel = "LEVEL",
+      defaultValue = "" + AuditOptions.CONFIDENCE_LEVEL_DEFAULT,
+      description = "Level of the confidence intervals (default: ${DEFAULT-VALUE}).")
+  double confidence;
+
+  @Option(
+      names = "--skip-corrupt-files",
+      description =
+          "Leave out input files that are not readable Parquet (listed in metrics.json"
+              + " skipped_files) instead of failing.")
+  boolean skipCorruptFiles;
+
   @Mixin SparkOptions spark;
 
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
-    EvaluateConfig config =
-        new EvaluateConfig(
-            input,
-            format,
-            logits,
-            target.label,
-            target.labels,
-            loss,
-            output,
-            perRow,
-            perRowFormat,
-            overwrite,
-            reader);
+    CliLogging.apply(spark);
+    EvaluateConfig config = config();
     try (Sessions.Handle handle = Sessions.open("xent evaluate", spark.master, spark.conf)) {
       SparkSession session = handle.session();
       PrintWriter out = spec.commandLine().getOut();
-      Metrics metrics = EvaluateJob.run(session, config);
+      Metrics metrics;
+      try (Progress progress = Progress.start(session, spec.commandLine().getErr(), spark.quiet)) {
+        metrics = EvaluateJob.run(session, config);
+      }
       out.print(metrics.summary());
       if (output != null) {
         out.println("metrics written to " + output + "/metrics.json");
@@ -122,5 +203,53 @@ public final class EvaluateCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
+  }
+
+  /** The validated configuration; a bad value is a usage error naming its flag. */
+  EvaluateConfig config() {
+    AuditOptions audit;
+    try {
+      audit =
+          new AuditOptions(
+              labelSmoothing,
+              classWeights == null ? null : ClassWeights.parse(classWeights),
+              ignoreIndex,
+              weight != null,
+              topK == null ? new int[0] : IntStream.of(topK).sorted().distinct().toArray(),
+              perClass,
+              calibrationBins,
+              confidence);
+    } catch (IllegalArgumentException e) {
+      throw new XentUsageException(flagged(e.getMessage()));
+    }
+    return new EvaluateConfig(
+        input,
+        format,
+        logits,
+        target.label,
+        target.labels,
+        loss,
+        output,
+        perRow,
+        perRowFormat,
+        overwrite,
+        reader,
+        weight,
+        audit,
+        groupBy,
+        filter,
+        minSliceRows,
+        skipCorruptFiles);
+  }
+
+  /** The audit's messages name its options; the CLI's name the flags. */
+  private static String flagged(String message) {
+    return message
+        .replace("Cannot audit: label smoothing", "Cannot evaluate: --label-smoothing")
+        .replace("Cannot audit: class weight", "Cannot evaluate: --class-weights: weight")
+        .replace("Cannot audit: class weights", "Cannot evaluate: --class-weights")
+        .replace("Cannot audit: top-k values", "Cannot evaluate: --top-k values")
+        .replace("Cannot audit: calibration bins", "Cannot evaluate: --calibration-bins")
+        .replace("Cannot audit: the confidence level", "Cannot evaluate: --confidence");
   }
 }

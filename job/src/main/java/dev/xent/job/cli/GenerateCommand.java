@@ -57,6 +57,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    CliLogging.apply(spark);
     if (!precision.equals("float") && !precision.equals("double")) {
       throw new dev.xent.job.XentUsageException(
           "Cannot generate: --precision must be float or double, got '" + precision + "'");

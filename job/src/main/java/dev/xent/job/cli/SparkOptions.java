@@ -17,4 +17,12 @@ public final class SparkOptions {
       paramLabel = "KEY=VALUE",
       description = "A Spark configuration property; may be repeated.")
   Map<String, String> conf = new LinkedHashMap<>();
+
+  @Option(
+      names = "--verbose",
+      description = "Show Spark's INFO/WARN logs and full stack traces of failures.")
+  boolean verbose;
+
+  @Option(names = "--quiet", description = "No progress lines on stderr.")
+  boolean quiet;
 }

@@ -46,6 +46,7 @@ public final class SqlCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    CliLogging.apply(spark);
     try (Sessions.Handle handle = Sessions.open("xent sql", spark.master, spark.conf)) {
       SparkSession session = handle.session();
       PrintWriter out = spec.commandLine().getOut();

@@ -46,6 +46,8 @@ public final class XentCli implements Runnable {
 
   private static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new XentCli());
+    // "@FILE" is a value of --class-weights, not a file of arguments to expand.
+    cli.setExpandAtFiles(false);
     cli.setExecutionExceptionHandler(XentCli::handle);
     return cli;
   }
@@ -53,14 +55,62 @@ public final class XentCli implements Runnable {
   private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
     PrintWriter err = cli.getErr();
     if (e instanceof XentUsageException) {
-      err.println(e.getMessage());
+      err.println("xent: " + e.getMessage());
       err.flush();
       return EXIT_USAGE;
     }
-    err.println("xent: " + e);
-    e.printStackTrace(err);
+    boolean verbose = parsed != null && parsed.hasMatchedOption("--verbose");
+    if (parsed != null && parsed.subcommand() != null) {
+      verbose |= parsed.subcommand().hasMatchedOption("--verbose");
+    }
+    String log = writeTrace(e);
+    err.println(
+        "xent: "
+            + failureMessage(e)
+            + (log == null ? "" : " (full trace: " + log + "; --verbose prints it)"));
+    if (verbose) {
+      e.printStackTrace(err);
+    }
     err.flush();
     return EXIT_FAILURE;
+  }
+
+  /**
+   * The line a person can act on: the innermost "Cannot ..." message of the cause chain (xent's
+   * own, wrapped by Spark's task failure), else the root cause's.
+   */
+  static String failureMessage(Throwable e) {
+    String cannot = null;
+    Throwable root = e;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String message = t.getMessage();
+      if (message != null && message.startsWith("Cannot ")) {
+        cannot = message;
+      }
+      root = t;
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    String message = cannot != null ? cannot : String.valueOf(root.getMessage());
+    if (cannot == null) {
+      message = "Cannot run: " + root.getClass().getSimpleName() + ": " + message;
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  /** The full stack trace into a file of its own; its path, or null when it cannot be written. */
+  private static String writeTrace(Throwable e) {
+    try {
+      java.nio.file.Path file = java.nio.file.Files.createTempFile("xent-failure-", ".log");
+      try (PrintWriter out = new PrintWriter(java.nio.file.Files.newBufferedWriter(file), true)) {
+        e.printStackTrace(out);
+      }
+      return file.toString();
+    } catch (java.io.IOException | RuntimeException ignored) {
+      return null;
+    }
   }
 
   /** The version from the build. */
