@@ -276,7 +276,9 @@ class ClusterIT {
                 "--label",
                 "label",
                 "--output",
-                out.toString()),
+                out.toString(),
+                // Spark's own log lines (the lost executor) show only with --verbose.
+                "--verbose"),
             jobErr);
     ProcessHandle victim = awaitExecutorRunningTasks(job, 3);
     assertThat(job.isAlive())

@@ -88,6 +88,14 @@ public final class AuditAccumulator implements Serializable {
   private final ExactSum[] binWeight;
   private final ExactSum[] binConfidence;
   private final ExactSum[] binOutcome;
+  // Rows of weight exactly 1 (every row of an unweighted audit) are counted here and folded into
+  // the exact sums above ({@link #flush}) before those are merged, written or read: a long
+  // increment instead of an exact-sum addition, with the same sums.
+  private long onesWeight;
+  private long onesCorrect;
+  private final long[] onesTopK;
+  private final long[] onesBinWeight;
+  private final long[] onesBinOutcome;
 
   public AuditAccumulator(AuditSpec spec) {
     if (spec == null) {
@@ -104,6 +112,40 @@ public final class AuditAccumulator implements Serializable {
     binWeight = new ExactSum[bins];
     binConfidence = new ExactSum[bins];
     binOutcome = new ExactSum[bins];
+    onesTopK = new long[ks.length];
+    onesBinWeight = new long[bins];
+    onesBinOutcome = new long[bins];
+  }
+
+  /** Folds the counted rows of weight 1 into the exact sums (their values do not change). */
+  private void flush() {
+    if (onesWeight != 0) {
+      weight.addCount(onesWeight);
+      weightSquare.addCount(onesWeight);
+      onesWeight = 0;
+    }
+    if (onesCorrect != 0) {
+      correctWeight.addCount(onesCorrect);
+      onesCorrect = 0;
+    }
+    for (int i = 0; i < ks.length; i++) {
+      if (onesTopK[i] != 0) {
+        topKFirst[i].addCount(onesTopK[i]);
+        onesTopK[i] = 0;
+      }
+    }
+    for (int b = 0; b < bins; b++) {
+      if (onesBinWeight[b] != 0) {
+        binSums(b);
+        binWeight[b].addCount(onesBinWeight[b]);
+        onesBinWeight[b] = 0;
+      }
+      if (onesBinOutcome[b] != 0) {
+        binSums(b);
+        binOutcome[b].addCount(onesBinOutcome[b]);
+        onesBinOutcome[b] = 0;
+      }
+    }
   }
 
   public AuditSpec spec() {
@@ -147,6 +189,10 @@ public final class AuditAccumulator implements Serializable {
     }
     kind(SOFTMAX);
     base.add(Reason.OK, loss, correct);
+    if (weight == 1.0) {
+      addOne(loss, correct, rank, confidence);
+      return this;
+    }
     addWeighted(loss, weight);
     if (weight != 0) {
       if (correct) {
@@ -229,6 +275,8 @@ public final class AuditAccumulator implements Serializable {
     if (other.kind != NONE) {
       kind(other.kind);
     }
+    flush();
+    other.flush();
     base.merge(other.base);
     weight.merge(other.weight);
     weightSquare.merge(other.weightSquare);
@@ -251,6 +299,7 @@ public final class AuditAccumulator implements Serializable {
   }
 
   public AuditStats result() {
+    flush();
     LossStats lossStats = base.result();
     BigInteger w = weight.fixedPoint();
     BigInteger q = weightSquare.fixedPoint();
@@ -340,6 +389,7 @@ public final class AuditAccumulator implements Serializable {
    * restores one with the same result and the same merges. Java serialization uses the same form.
    */
   public void writeTo(DataOutput out) throws IOException {
+    flush();
     out.writeByte(FORMAT_VERSION);
     out.writeBoolean(spec.weighted());
     Varint.write(out, ks.length);
@@ -472,6 +522,37 @@ public final class AuditAccumulator implements Serializable {
   }
 
   /** W, Q, S1 and S2 for a row of weight ω and loss l. */
+  /**
+   * {@link #addSoftmax}'s sums for a row of weight 1: ω·l = l, ω² = 1, ω·p = p (no error terms),
+   * and the sums of ω counted.
+   */
+  private void addOne(double loss, boolean correct, int rank, double confidence) {
+    onesWeight++;
+    weightedLoss.add(loss);
+    if (loss == Double.POSITIVE_INFINITY) {
+      weightedSquareLoss.add(loss);
+    } else {
+      addProduct(weightedSquareLoss, loss, loss);
+    }
+    if (correct) {
+      onesCorrect++;
+    }
+    for (int i = 0; i < ks.length; i++) {
+      if (rank < ks[i]) {
+        onesTopK[i]++;
+        break;
+      }
+    }
+    int bin = bin(confidence);
+    binCount[bin]++;
+    binSums(bin);
+    onesBinWeight[bin]++;
+    binConfidence[bin].add(confidence);
+    if (correct) {
+      onesBinOutcome[bin]++;
+    }
+  }
+
   private void addWeighted(double loss, double omega) {
     if (omega == 0) {
       // Nothing, not 0·∞ = NaN.

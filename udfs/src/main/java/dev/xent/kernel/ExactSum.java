@@ -39,6 +39,22 @@ public final class ExactSum implements Serializable {
   private long negativeInfinities;
   private long nans;
 
+  /**
+   * Adds the integer {@code n} ≥ 0 exactly, counted as n values of 1.0: one call where an audit
+   * would add 1.0 n times (two limb additions, whatever n).
+   */
+  public void addCount(long n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("Cannot add a count of " + n);
+    }
+    long before = count;
+    // Two doubles of at most 32 significant bits each, so both are exact.
+    long high = n >>> 32 << 32;
+    add((double) high);
+    add((double) (n - high));
+    count = before + n;
+  }
+
   public void add(double value) {
     long n = ++count;
     if (!Double.isFinite(value)) {
