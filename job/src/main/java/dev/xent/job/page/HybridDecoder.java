@@ -113,7 +113,9 @@ final class HybridDecoder {
   /**
    * The positions of the zeros among {@code count} one-bit values (repetition levels of a list:
    * zero starts a row) into {@code out}; returns how many. Bit-packed bytes are scanned eight
-   * values at a time: a byte of ones (all continuations) costs one comparison.
+   * values at a time: a byte of ones (all continuations) costs one comparison. {@code out} may be
+   * shorter than {@code count} (a page of wide rows has few starts among many values): more zeros
+   * than it holds is an error, as they would be more rows than the row group has.
    */
   static int zeroPositions(byte[] in, int position, int limit, int count, int[] out)
       throws IOException {
@@ -138,6 +140,9 @@ final class HybridDecoder {
           throw new IOException("truncated RLE run");
         }
         if ((in[at++] & 1) == 0) {
+          if (found + run > out.length) {
+            throw tooManyStarts(out.length);
+          }
           for (int i = 0; i < run; i++) {
             out[found++] = index + i;
           }
@@ -153,6 +158,9 @@ final class HybridDecoder {
           while (zeros != 0) {
             int bit = Integer.numberOfTrailingZeros(zeros);
             if (index + bit < count) {
+              if (found == out.length) {
+                throw tooManyStarts(out.length);
+              }
               out[found++] = index + bit;
             }
             zeros &= zeros - 1;
@@ -162,5 +170,9 @@ final class HybridDecoder {
       }
     }
     return found;
+  }
+
+  private static IOException tooManyStarts(int room) {
+    return new IOException("the repetition levels start more than " + room + " rows on one page");
   }
 }

@@ -49,6 +49,15 @@ final class PageCodecs implements CompressionCodecFactory {
     final byte[][] pages = {new byte[0], new byte[0]};
     final ReusedHeapBuffer compressed = new ReusedHeapBuffer();
 
+    void trim(int maxBytes) {
+      for (int slot = 0; slot < pages.length; slot++) {
+        if (pages[slot].length > maxBytes) {
+          pages[slot] = new byte[0];
+        }
+      }
+      compressed.trim(maxBytes);
+    }
+
     byte[] page(int slot, int size) {
       if (pages[slot].length < size) {
         pages[slot] = new byte[size];
@@ -58,6 +67,11 @@ final class PageCodecs implements CompressionCodecFactory {
   }
 
   private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+  /** Gives back this thread's buffers that grew past {@code maxBytes} (see PageRowReader). */
+  static void trimThreadBuffers(int maxBytes) {
+    BUFFERS.get().trim(maxBytes);
+  }
 
   private static final class HeapSnappy implements BytesInputDecompressor {
     private final int slot;

@@ -38,8 +38,32 @@ public final class PageRowReader {
 
   private static final int READ_SLICE = 256 * 1024;
 
+  /**
+   * Per-thread page buffers larger than this are dropped when a task ends. Ordinary pages (about 1
+   * MiB) keep theirs across tasks; a page of 100 wide rows can be 100 MB, and keeping three such
+   * buffers per executor thread after the scan left 400 MB of a 1 GiB driver unusable for the
+   * per-class output that follows.
+   */
+  private static final int KEPT_BUFFER_BYTES = 16 << 20;
+
   /** Reads the task's pieces in order and calls the sink once per row. */
   public static void read(
+      Configuration conf,
+      PageTask task,
+      String logitsColumn,
+      String labelColumn,
+      String weightColumn,
+      PageRowSink sink)
+      throws IOException {
+    try {
+      readPieces(conf, task, logitsColumn, labelColumn, weightColumn, sink);
+    } finally {
+      SCRATCH.get().trim(KEPT_BUFFER_BYTES);
+      PageCodecs.trimThreadBuffers(KEPT_BUFFER_BYTES);
+    }
+  }
+
+  private static void readPieces(
       Configuration conf,
       PageTask task,
       String logitsColumn,
@@ -162,6 +186,7 @@ public final class PageRowReader {
     private boolean rowNull;
     private boolean pending;
     private int row;
+    private int groupRows;
 
     Rows(ColumnLayout layout, PageRowSink sink) {
       this.sink = sink;
@@ -180,6 +205,7 @@ public final class PageRowReader {
         readDictionary(dictionary);
       }
       row = -1;
+      groupRows = rows;
       pending = false;
       DataPage page;
       while ((page = pages.readPage()) != null) {
@@ -220,12 +246,14 @@ public final class PageRowReader {
     }
 
     /**
-     * Room for a page's row starts; the level and dictionary-id arrays are reserved only by the
-     * pages that decode into them. A 100-row page of 131,072-float rows has 13M entries, and all
-     * four arrays for every page made 210 MB per task, which ran a 1 GiB driver out of memory.
+     * Room for a page's row starts: no more than the rows left in the row group (a 100-row page of
+     * 262,144-float rows has 26M entries but 100 starts; sizing by entries took 105 MB per task and
+     * ran a 1 GiB driver out of memory). The level and dictionary-id arrays are reserved only by
+     * the pages that decode into them.
      */
     private void reserve(int entries) {
-      starts = scratch.starts(entries + 8);
+      int rowsLeft = groupRows - row - 1;
+      starts = scratch.starts(Math.min(entries, Math.max(rowsLeft, 0)) + 1);
     }
 
     private void reserveLevels(int entries) {
@@ -570,6 +598,23 @@ public final class PageRowReader {
 
     /** Parquet copies page bytes into the one buffer it "allocates" here. */
     final ReusedHeapBuffer bytes = new ReusedHeapBuffer();
+
+    void trim(int maxBytes) {
+      int maxInts = maxBytes / Integer.BYTES;
+      if (repetition.length > maxInts) {
+        repetition = new int[0];
+      }
+      if (definition.length > maxInts) {
+        definition = new int[0];
+      }
+      if (starts.length > maxInts) {
+        starts = new int[0];
+      }
+      if (ids.length > maxInts) {
+        ids = new int[0];
+      }
+      bytes.trim(maxBytes);
+    }
 
     int[] repetition(int size) {
       return repetition = atLeast(repetition, size);

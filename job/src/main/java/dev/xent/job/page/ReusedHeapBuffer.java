@@ -20,6 +20,13 @@ final class ReusedHeapBuffer implements ByteBufferAllocator {
     return ByteBuffer.wrap(bytes, 0, size).slice();
   }
 
+  /** Drops the array when it is larger than {@code maxBytes}, so the heap gets it back. */
+  void trim(int maxBytes) {
+    if (bytes.length > maxBytes) {
+      bytes = new byte[0];
+    }
+  }
+
   @Override
   public void release(ByteBuffer buffer) {}
 
