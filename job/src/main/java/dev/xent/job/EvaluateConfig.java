@@ -173,6 +173,17 @@ public record EvaluateConfig(
   }
 
   /** The options the input reader gets for this format. */
+  /**
+   * parquet-java's switch for checking each page's CRC32 when the page header has one: on in both
+   * readers unless the Hadoop conf sets it to false (for measuring what the check costs).
+   */
+  public static final String VERIFY_PAGE_CHECKSUMS = "parquet.page.verify-checksum.enabled";
+
+  /** Whether pages' checksums are verified under this Hadoop conf. */
+  public static boolean verifyPageChecksums(org.apache.hadoop.conf.Configuration hadoop) {
+    return hadoop.getBoolean(VERIFY_PAGE_CHECKSUMS, true);
+  }
+
   public Map<String, String> readerOptions() {
     // JSON model outputs carry NaN/Infinity tokens; reject nothing at read time, count it later.
     return format == Format.JSON

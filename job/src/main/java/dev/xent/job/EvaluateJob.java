@@ -54,6 +54,26 @@ public final class EvaluateJob {
 
     long start = System.nanoTime();
     InputFiles files = InputFiles.check(hadoop, config);
+    try {
+      return scoreAndWrite(spark, config, hadoop, files, start);
+    } catch (XentUsageException e) {
+      throw e;
+    } catch (Exception e) {
+      // Spark's job failures are SparkExceptions: checked, though Scala throws them unannounced.
+      List<String> columns = new ArrayList<>(List.of(config.logitsColumn(), config.targetColumn()));
+      if (config.weighted()) {
+        columns.add(config.weightColumn());
+      }
+      throw ReadFailures.explain(hadoop, e, files.files(), columns);
+    }
+  }
+
+  private static Metrics scoreAndWrite(
+      SparkSession spark,
+      EvaluateConfig config,
+      Configuration hadoop,
+      InputFiles files,
+      long start) {
     PagePath.Choice reader = PagePath.early(spark, hadoop, config, files.files());
     if (reader.plan() != null) {
       Evaluation total = PagePath.reduce(spark, hadoop, config, reader.plan());
@@ -110,6 +130,14 @@ public final class EvaluateJob {
    */
   private static Dataset<Row> load(SparkSession spark, EvaluateConfig config, InputFiles files) {
     var reader = spark.read().format(config.format().sparkName()).options(config.readerOptions());
+    if (config.format() == EvaluateConfig.Format.PARQUET) {
+      // A flipped bit must fail the read, not change the loss; Spark hands reader options to
+      // parquet's Hadoop conf.
+      reader =
+          reader.option(
+              EvaluateConfig.VERIFY_PAGE_CHECKSUMS,
+              EvaluateConfig.verifyPageChecksums(spark.sparkContext().hadoopConfiguration()));
+    }
     if (files.skipped().isEmpty()) {
       return reader.load(config.input());
     }

@@ -1,17 +1,24 @@
 package dev.xent.job;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.HadoopReadOptions;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.format.Util;
+import org.apache.parquet.format.converter.ParquetMetadataConverter;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -72,7 +79,9 @@ record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean
     for (String file : files) {
       MessageType schema;
       try {
-        schema = footerSchema(hadoop, file);
+        ParquetMetadata meta = footer(hadoop, file);
+        schema = meta.getFileMetaData().getSchema();
+        checkSparkSchema(meta, schema);
       } catch (IOException | RuntimeException e) {
         String reason = reason(e);
         if (!config.skipCorruptFiles()) {
@@ -93,6 +102,7 @@ record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean
       for (String column : columns) {
         types.put(column, schema.containsField(column) ? describe(schema.getType(column)) : null);
       }
+      requireScoredColumns(config, file, schema);
       if (firstTypes == null) {
         firstFile = file;
         firstTypes = types;
@@ -125,13 +135,107 @@ record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean
     return new InputFiles(good, skipped, directory);
   }
 
-  private static MessageType footerSchema(Configuration hadoop, String file) throws IOException {
+  /**
+   * The columns every row needs (logits, label or labels, weight) are in each file, or the error
+   * names the file lacking one: a column renamed in one file (or a damaged footer) is found before
+   * any task. A column that is a partition directory ({@code name=value} in the path) is not in the
+   * files.
+   */
+  private static void requireScoredColumns(EvaluateConfig config, String file, MessageType schema) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    flags.put(config.logitsColumn(), "--logits");
+    flags.put(config.targetColumn(), config.labelColumn() != null ? "--label" : "--labels");
+    if (config.weightColumn() != null) {
+      flags.put(config.weightColumn(), "--weight");
+    }
+    for (Map.Entry<String, String> entry : flags.entrySet()) {
+      String column = entry.getKey();
+      if (!schema.containsField(column) && !file.contains("/" + column + "=")) {
+        List<String> names = new ArrayList<>();
+        schema.getFields().forEach(field -> names.add(field.getName()));
+        throw new XentUsageException(
+            "Cannot evaluate: column '"
+                + column
+                + "' given by "
+                + entry.getValue()
+                + " does not exist in '"
+                + file
+                + "'; it has "
+                + names);
+      }
+    }
+  }
+
+  /** Where Spark's writer keeps the Spark schema, which Spark's reader prefers to Parquet's. */
+  private static final String SPARK_SCHEMA_KEY = "org.apache.spark.sql.parquet.row.metadata";
+
+  /**
+   * Spark's reader takes column names from the Spark schema in the key-value metadata when it
+   * parses: names that differ from the Parquet schema's (a damaged footer) would make Spark read
+   * columns the file does not have. A Spark schema that does not parse is ignored by Spark too.
+   */
+  private static void checkSparkSchema(ParquetMetadata meta, MessageType schema)
+      throws IOException {
+    String json = meta.getFileMetaData().getKeyValueMetaData().get(SPARK_SCHEMA_KEY);
+    if (json == null) {
+      return;
+    }
+    JsonNode fields;
+    try {
+      fields = JSON.readTree(json).path("fields");
+    } catch (IOException e) {
+      return;
+    }
+    List<String> sparkNames = new ArrayList<>();
+    fields.forEach(field -> sparkNames.add(field.path("name").asText()));
+    List<String> parquetNames = new ArrayList<>();
+    schema.getFields().forEach(field -> parquetNames.add(field.getName()));
+    if (!sparkNames.equals(parquetNames)) {
+      throw new IOException(
+          "its footer is damaged (the Spark schema in its metadata names the columns "
+              + sparkNames
+              + ", the Parquet schema "
+              + parquetNames
+              + ")");
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The file's footer, parsed the two ways parquet-java has: the full parser (what the page reader
+   * and this check use) and the event-based one that skips row groups (what Spark's tasks use),
+   * which is stricter about field types: a damaged footer one of them accepts must not reach a
+   * task. The footer bytes are read once, in two reads like parquet's own (length and magic, then
+   * footer).
+   */
+  private static ParquetMetadata footer(Configuration hadoop, String file) throws IOException {
     Path path = new Path(file);
-    try (ParquetFileReader reader =
-        ParquetFileReader.open(
-            HadoopInputFile.fromPath(path, hadoop),
-            HadoopReadOptions.builder(hadoop, path).build())) {
-      return reader.getFooter().getFileMetaData().getSchema();
+    FileSystem fs = path.getFileSystem(hadoop);
+    long length = fs.getFileStatus(path).getLen();
+    if (length < 12) {
+      throw new IOException(file + " is not a Parquet file (too short)");
+    }
+    try (FSDataInputStream in = fs.open(path)) {
+      byte[] tail = new byte[8];
+      in.readFully(length - 8, tail);
+      String magic = new String(tail, 4, 4, StandardCharsets.US_ASCII);
+      if (!magic.equals("PAR1")) {
+        throw new IOException(
+            magic.equals("PARE")
+                ? "its footer is encrypted, which xent does not read"
+                : file + " is not a Parquet file");
+      }
+      long footerLength = ByteBuffer.wrap(tail, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+      if (footerLength < 0 || footerLength > length - 12) {
+        throw new IOException("Invalid footer length " + footerLength);
+      }
+      byte[] footer = new byte[(int) footerLength];
+      in.readFully(length - 8 - footerLength, footer);
+      Util.readFileMetaData(new ByteArrayInputStream(footer), true);
+      return new ParquetMetadataConverter()
+          .readParquetMetadata(
+              new ByteArrayInputStream(footer), ParquetMetadataConverter.NO_FILTER);
     }
   }
 
@@ -144,6 +248,9 @@ record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean
         || message.contains("magic number")
         || message.contains("Invalid footer")) {
       return "not a Parquet file (no valid footer at its end: truncated, or another format)";
+    }
+    if (message.contains("FileMetaData") || message.contains("thrift")) {
+      message = "its footer is damaged (" + message + ")";
     }
     int newline = message.indexOf('\n');
     return newline < 0 ? message : message.substring(0, newline);

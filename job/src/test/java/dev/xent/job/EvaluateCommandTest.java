@@ -306,10 +306,10 @@ class EvaluateCommandTest {
             "--label",
             "label");
     assertThat(run.exitCode()).isEqualTo(2);
+    // The first file without it is named (its columns from its own footer).
     assertThat(run.err())
-        .contains(
-            "Cannot evaluate: column 'scores' given by --logits does not exist;"
-                + " the input has [id, logits, label]");
+        .contains("Cannot evaluate: column 'scores' given by --logits does not exist in '")
+        .contains(".parquet'; it has [id, logits, label]");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.xent.job.cli;
 
+import dev.xent.job.XentRunException;
 import dev.xent.job.XentUsageException;
 import dev.xent.job.XentVersion;
 import java.io.PrintWriter;
@@ -83,6 +84,10 @@ public final class XentCli implements Runnable {
     String cannot = null;
     Throwable root = e;
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof XentRunException) {
+        cannot = t.getMessage();
+        break;
+      }
       String message = t.getMessage();
       if (message != null && message.startsWith("Cannot ")) {
         cannot = message;

@@ -42,6 +42,7 @@ final class LabelPages {
   private int position;
   private int count;
   private long nextPageRow;
+  private int pagesRead;
   private double value;
 
   /** Labels of the rows from {@code firstRow} (of the row group) on, from {@code pages}. */
@@ -84,10 +85,27 @@ final class LabelPages {
   }
 
   private void readPage() throws IOException {
-    DataPage page = pages.readPage();
-    if (page == null) {
-      throw new IOException("the label pages end before the logits rows");
+    DataPage page;
+    try {
+      page = pages.readPage();
+    } catch (RuntimeException e) {
+      throw LocatedPageException.of(column.getPath(), "page " + pagesRead, e);
     }
+    if (page == null) {
+      throw LocatedPageException.of(
+          column.getPath(), null, new IOException("the pages end before the logits rows"));
+    }
+    try {
+      decode(page);
+    } catch (IOException | RuntimeException e) {
+      long pageRow = page.getFirstRowIndex().orElse(nextPageRow);
+      throw LocatedPageException.of(
+          column.getPath(), "page " + pagesRead + " (rows from " + pageRow + ")", e);
+    }
+    pagesRead++;
+  }
+
+  private void decode(DataPage page) throws IOException {
     int entries = page.getValueCount();
     reserve(entries);
     long pageRow = page.getFirstRowIndex().orElse(nextPageRow);

@@ -38,6 +38,9 @@ public final class PageRowReader {
 
   private static final int READ_SLICE = 256 * 1024;
 
+  /** Checked unless the conf turns it off (EvaluateConfig.VERIFY_PAGE_CHECKSUMS, same key). */
+  private static final String VERIFY_PAGE_CHECKSUMS = "parquet.page.verify-checksum.enabled";
+
   /**
    * Per-thread page buffers larger than this are dropped when a task ends. Ordinary pages (about 1
    * MiB) keep theirs across tasks; a page of 100 wide rows can be 100 MB, and keeping three such
@@ -75,7 +78,10 @@ public final class PageRowReader {
     // Column chunks are read in slices below G1's humongous-object size (half a region), so that
     // reading does not start a concurrent GC cycle per slice.
     ParquetReadOptions.Builder builder =
-        HadoopReadOptions.builder(conf, path).withMaxAllocationInBytes(READ_SLICE);
+        HadoopReadOptions.builder(conf, path)
+            .withMaxAllocationInBytes(READ_SLICE)
+            // A page whose CRC32 does not match fails the task instead of changing the loss.
+            .usePageChecksumVerification(conf.getBoolean(VERIFY_PAGE_CHECKSUMS, true));
     ParquetReadOptions options =
         builder.withCodecFactory(new PageCodecs(builder.build().getCodecFactory())).build();
     try (ParquetFileReader reader =
@@ -156,6 +162,7 @@ public final class PageRowReader {
     LabelPages weights;
 
     private final boolean doubles;
+    private final String[] logitsPath;
     private final int maxDefinition;
     private final int emptyList;
     private final int repetitionWidth;
@@ -191,6 +198,7 @@ public final class PageRowReader {
     Rows(ColumnLayout layout, PageRowSink sink) {
       this.sink = sink;
       this.doubles = layout.doubleLogits;
+      this.logitsPath = layout.logits.getPath();
       this.maxDefinition = layout.maxDefinition();
       this.emptyList = layout.slotLevel - 1;
       this.repetitionWidth = BytesUtils.getWidthFromMaxInt(layout.logits.getMaxRepetitionLevel());
@@ -207,18 +215,33 @@ public final class PageRowReader {
       row = -1;
       groupRows = rows;
       pending = false;
-      DataPage page;
-      while ((page = pages.readPage()) != null) {
-        int entries = page.getValueCount();
-        if (page instanceof DataPageV1 v1) {
-          readV1(v1, entries);
-        } else {
-          readV2((DataPageV2) page, entries);
+      String[] column = logitsPath;
+      for (int index = 0; ; index++) {
+        DataPage page;
+        try {
+          page = pages.readPage();
+        } catch (RuntimeException e) {
+          throw LocatedPageException.of(column, "page " + index, e);
         }
-        if (allPresent) {
-          assemblePresent(entries, labels, rows);
-        } else {
-          assemble(entries, labels, rows);
+        if (page == null) {
+          break;
+        }
+        int firstRow = row + (pending ? 0 : 1);
+        try {
+          int entries = page.getValueCount();
+          if (page instanceof DataPageV1 v1) {
+            readV1(v1, entries);
+          } else {
+            readV2((DataPageV2) page, entries);
+          }
+          if (allPresent) {
+            assemblePresent(entries, labels, rows);
+          } else {
+            assemble(entries, labels, rows);
+          }
+        } catch (IOException | RuntimeException e) {
+          throw LocatedPageException.of(
+              column, "page " + index + " (rows from " + firstRow + ")", e);
         }
       }
       if (pending) {
