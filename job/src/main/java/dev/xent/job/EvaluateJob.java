@@ -11,6 +11,7 @@ import dev.xent.spark.InputTypes;
 import dev.xent.spark.RowScorer;
 import dev.xent.spark.XentFunctions;
 import java.io.Serializable;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -53,9 +54,10 @@ public final class EvaluateJob {
     checkOutputs(hadoop, config);
 
     long start = System.nanoTime();
+    Instant started = Instant.now();
     InputFiles files = InputFiles.check(hadoop, config);
     try {
-      return scoreAndWrite(spark, config, hadoop, files, start);
+      return scoreAndWrite(spark, config, hadoop, files, start, started);
     } catch (XentUsageException e) {
       throw e;
     } catch (Exception e) {
@@ -73,11 +75,12 @@ public final class EvaluateJob {
       EvaluateConfig config,
       Configuration hadoop,
       InputFiles files,
-      long start) {
+      long start,
+      Instant started) {
     PagePath.Choice reader = PagePath.early(spark, hadoop, config, files.files());
     if (reader.plan() != null) {
       Evaluation total = PagePath.reduce(spark, hadoop, config, reader.plan());
-      return finish(spark, config, hadoop, total, reader, start, null, 0, files);
+      return finish(spark, config, hadoop, total, reader, start, started, null, 0, files);
     }
     Dataset<Row> input = load(spark, config, files);
     if (InputSchema.needsIntegralLogitsCast(input.schema(), config)) {
@@ -118,7 +121,8 @@ public final class EvaluateJob {
       Evaluation total = reduce(config, input, schema);
       Slices.Result slices =
           config.groupBy().isEmpty() ? null : Slices.aggregate(spark, config, input, schema);
-      return finish(spark, config, hadoop, total, reader, start, slices, rowsBeforeFilter, files);
+      return finish(
+          spark, config, hadoop, total, reader, start, started, slices, rowsBeforeFilter, files);
     } finally {
       restore(spark, previousBatchSize);
     }
@@ -214,6 +218,7 @@ public final class EvaluateJob {
       Evaluation total,
       PagePath.Choice reader,
       long start,
+      Instant started,
       Slices.Result slices,
       long rowsBeforeFilter,
       InputFiles files) {
@@ -242,7 +247,15 @@ public final class EvaluateJob {
             XentVersion.get(),
             slices == null ? null : slices.summary(result.audit().meanLoss()),
             filteredOut,
-            config.skipCorruptFiles() ? files.skipped() : null);
+            config.skipCorruptFiles() ? files.skipped() : null,
+            RunManifest.of(
+                spark,
+                config,
+                files,
+                config.format() == EvaluateConfig.Format.PARQUET
+                    && EvaluateConfig.verifyPageChecksums(hadoop),
+                started,
+                Instant.now()));
     if (config.output() != null) {
       Outputs.writeText(hadoop, config.output(), "metrics.json", Json.pretty(metrics.toJsonMap()));
       Outputs.commit(hadoop, config.output());

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,8 +34,15 @@ import org.apache.parquet.schema.Type;
  * @param files the data files to read, in listing order
  * @param skipped the files left out, each as {@code {path, reason}}
  * @param directory whether the input path is one directory (not a file or a glob)
+ * @param manifest each file read, for metrics.json's run manifest: path, size, modified (ISO-8601
+ *     UTC), and for Parquet rows and the SHA-256 of its footer (which covers every page's offset,
+ *     size and statistics: equal footers, equal files, short of a deliberate forgery)
  */
-record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean directory) {
+record InputFiles(
+    List<String> files,
+    List<Map<String, String>> skipped,
+    boolean directory,
+    List<Map<String, Object>> manifest) {
 
   static InputFiles check(Configuration hadoop, EvaluateConfig config) {
     List<String> files;
@@ -65,10 +73,15 @@ record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean
               + "' (names starting with '_' or '.' are not data)");
     }
     if (config.format() != EvaluateConfig.Format.PARQUET) {
-      return new InputFiles(files, List.of(), directory);
+      List<Map<String, Object>> manifest = new ArrayList<>();
+      for (String file : files) {
+        manifest.add(describeFile(statusOf(hadoop, file), file, null));
+      }
+      return new InputFiles(files, List.of(), directory, manifest);
     }
     List<String> good = new ArrayList<>();
     List<Map<String, String>> skipped = new ArrayList<>();
+    List<Map<String, Object>> manifest = new ArrayList<>();
     List<String> columns = new ArrayList<>(List.of(config.logitsColumn(), config.targetColumn()));
     if (config.weightColumn() != null) {
       columns.add(config.weightColumn());
@@ -79,9 +92,15 @@ record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean
     for (String file : files) {
       MessageType schema;
       try {
-        ParquetMetadata meta = footer(hadoop, file);
+        Footer footer = footer(hadoop, file);
+        ParquetMetadata meta = footer.meta();
         schema = meta.getFileMetaData().getSchema();
         checkSparkSchema(meta, schema);
+        long rows = meta.getBlocks().stream().mapToLong(b -> b.getRowCount()).sum();
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("rows", rows);
+        entry.put("footer_sha256", footer.sha256());
+        manifest.add(describeFile(footer.status(), file, entry));
       } catch (IOException | RuntimeException e) {
         String reason = reason(e);
         if (!config.skipCorruptFiles()) {
@@ -132,7 +151,7 @@ record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean
       throw new XentUsageException(
           "Cannot evaluate: every input file under '" + config.input() + "' is unreadable");
     }
-    return new InputFiles(good, skipped, directory);
+    return new InputFiles(good, skipped, directory, manifest);
   }
 
   /**
@@ -209,10 +228,38 @@ record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean
    * task. The footer bytes are read once, in two reads like parquet's own (length and magic, then
    * footer).
    */
-  private static ParquetMetadata footer(Configuration hadoop, String file) throws IOException {
+  /** A parsed footer and the SHA-256 of its bytes. */
+  private record Footer(ParquetMetadata meta, String sha256, FileStatus status) {}
+
+  /** Path, size, modified (null when the status could not be read); then {@code extra}. */
+  private static Map<String, Object> describeFile(
+      FileStatus status, String file, Map<String, Object> extra) {
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("path", file);
+    entry.put("size", status == null ? null : status.getLen());
+    entry.put(
+        "modified",
+        status == null ? null : Instant.ofEpochMilli(status.getModificationTime()).toString());
+    if (extra != null) {
+      entry.putAll(extra);
+    }
+    return entry;
+  }
+
+  private static FileStatus statusOf(Configuration hadoop, String file) {
+    try {
+      Path path = new Path(file);
+      return path.getFileSystem(hadoop).getFileStatus(path);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static Footer footer(Configuration hadoop, String file) throws IOException {
     Path path = new Path(file);
     FileSystem fs = path.getFileSystem(hadoop);
-    long length = fs.getFileStatus(path).getLen();
+    FileStatus status = fs.getFileStatus(path);
+    long length = status.getLen();
     if (length < 12) {
       throw new IOException(file + " is not a Parquet file (too short)");
     }
@@ -233,9 +280,20 @@ record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean
       byte[] footer = new byte[(int) footerLength];
       in.readFully(length - 8 - footerLength, footer);
       Util.readFileMetaData(new ByteArrayInputStream(footer), true);
-      return new ParquetMetadataConverter()
-          .readParquetMetadata(
-              new ByteArrayInputStream(footer), ParquetMetadataConverter.NO_FILTER);
+      ParquetMetadata meta =
+          new ParquetMetadataConverter()
+              .readParquetMetadata(
+                  new ByteArrayInputStream(footer), ParquetMetadataConverter.NO_FILTER);
+      return new Footer(meta, sha256(footer), status);
+    }
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has SHA-256", e);
     }
   }
 

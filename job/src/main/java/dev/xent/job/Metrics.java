@@ -19,7 +19,8 @@ import java.util.Map;
  * spark) and {@code readerReason} why Spark's reader ran (null when the page reader did); {@code
  * slices} is the {@code --group-by} summary and {@code rowsFilteredOut} the rows {@code --filter}
  * left out and {@code skippedFiles} the unreadable files {@code --skip-corrupt-files} left out
- * (each null when not asked for).
+ * (each null when not asked for); {@code run} is the run manifest ({@link RunManifest}; null only
+ * for metrics not made by a run).
  */
 public record Metrics(
     Evaluation.Result result,
@@ -32,7 +33,8 @@ public record Metrics(
     String xentVersion,
     Map<String, Object> slices,
     Long rowsFilteredOut,
-    List<Map<String, String>> skippedFiles) {
+    List<Map<String, String>> skippedFiles,
+    Map<String, Object> run) {
 
   /** How many of the classes with the highest mean loss metrics.json lists. */
   static final int WORST_CLASSES = 20;
@@ -111,6 +113,9 @@ public record Metrics(
     json.put("elapsed_seconds", elapsedSeconds);
     json.put("spark_version", sparkVersion);
     json.put("xent_version", xentVersion);
+    if (run != null) {
+      json.put("run", run);
+    }
     return json;
   }
 

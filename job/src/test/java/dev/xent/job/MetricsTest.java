@@ -39,6 +39,7 @@ class MetricsTest {
         "0.1.0",
         null,
         null,
+        null,
         null);
   }
 
