@@ -225,13 +225,13 @@ public final class EvaluateJob {
     Evaluation.Result result = total.result();
     long rows = result.audit().lossStats().rows();
     Long filteredOut = config.filter() == null ? null : rowsBeforeFilter - rows;
-    if (config.output() != null) {
-      Outputs.begin(hadoop, config.output());
+    String staging = config.output() == null ? null : Outputs.begin(hadoop, config.output());
+    if (staging != null) {
       if (result.classes() != null) {
-        PerClassOutput.write(spark, config.output(), result.classes());
+        PerClassOutput.write(spark, staging, result.classes());
       }
       if (slices != null) {
-        slices.write(config.output());
+        slices.write(staging);
       }
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
@@ -256,9 +256,9 @@ public final class EvaluateJob {
                     && EvaluateConfig.verifyPageChecksums(hadoop),
                 started,
                 Instant.now()));
-    if (config.output() != null) {
-      Outputs.writeText(hadoop, config.output(), "metrics.json", Json.pretty(metrics.toJsonMap()));
-      Outputs.commit(hadoop, config.output());
+    if (staging != null) {
+      Outputs.writeText(hadoop, staging, "metrics.json", Json.pretty(metrics.toJsonMap()));
+      Outputs.commit(hadoop, staging, config.output());
     }
     return metrics;
   }
@@ -304,10 +304,11 @@ public final class EvaluateJob {
     if (config.perRow() != null) {
       Outputs.requireWritable(
           hadoop, config.perRow(), "--per-row", config.overwrite(), config.input());
-      if (config.output() != null
-          && Outputs.sameDirectory(hadoop, config.output(), config.perRow())) {
+      // --output is replaced as a whole when it is committed: per-row output inside it would go.
+      if (config.output() != null && Outputs.overlap(hadoop, config.output(), config.perRow())) {
         throw new XentUsageException(
-            "Cannot evaluate: --output and --per-row must be different directories");
+            "Cannot evaluate: --output and --per-row must be different directories, neither"
+                + " inside the other");
       }
     }
   }

@@ -54,13 +54,14 @@ final class Outputs {
     }
   }
 
-  static boolean sameDirectory(Configuration conf, String a, String b) {
+  /** Whether one directory is the other or inside it. */
+  static boolean overlap(Configuration conf, String a, String b) {
     try {
       Path pa = new Path(a);
       Path pb = new Path(b);
-      return pa.getFileSystem(conf)
-          .makeQualified(pa)
-          .equals(pb.getFileSystem(conf).makeQualified(pb));
+      Path qa = pa.getFileSystem(conf).makeQualified(pa);
+      Path qb = pb.getFileSystem(conf).makeQualified(pb);
+      return isSameOrInside(qa, qb) || isSameOrInside(qb, qa);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -78,32 +79,63 @@ final class Outputs {
   /** The marker written last: an output directory without it is incomplete. */
   static final String SUCCESS = "_SUCCESS";
 
-  /** What {@code evaluate} writes into {@code --output}, {@code metrics.json} last but one. */
-  static final java.util.List<String> OUTPUT_NAMES =
-      java.util.List.of("metrics.json", "per_class.parquet", "slices.parquet");
-
   /**
-   * Starts writing an output directory: removes {@code _SUCCESS} of a previous run first, then its
-   * other outputs, so that from here until {@link #commit} the directory never looks complete and
-   * never mixes two runs' files (a run that dies leaves no mix that looks like a finished audit).
+   * Starts writing output directory {@code dir} and returns where to write: a fresh hidden staging
+   * directory beside it ({@code .NAME.xent-staging}; one left by a killed run is removed). Until
+   * {@link #commit}, {@code dir} keeps the previous run's complete output, untouched; a run killed
+   * at any moment leaves either that, or (during the swap) no {@code dir} at all — never a mix of
+   * two runs, never a half-written file under {@code dir}.
    */
-  static void begin(Configuration conf, String dir) {
-    Path path = new Path(dir);
+  static String begin(Configuration conf, String dir) {
+    Path target = new Path(dir);
+    Path staging = sibling(target, "xent-staging");
     try {
-      FileSystem fs = path.getFileSystem(conf);
-      fs.delete(new Path(path, SUCCESS), false);
-      for (String name : OUTPUT_NAMES) {
-        fs.delete(new Path(path, name), true);
+      FileSystem fs = target.getFileSystem(conf);
+      fs.delete(staging, true);
+      if (!fs.mkdirs(staging)) {
+        throw new IOException("cannot create " + staging);
       }
-      fs.mkdirs(path);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot prepare '" + dir + "': " + e.getMessage(), e);
     }
+    return staging.toString();
   }
 
-  /** Marks {@code dir} complete: {@code _SUCCESS} is the last file written. */
-  static void commit(Configuration conf, String dir) {
-    writeText(conf, dir, SUCCESS, "");
+  /**
+   * Writes {@code _SUCCESS} last into the staging directory, then swaps it in for {@code dir}: the
+   * previous output is renamed aside, the staging directory renamed to {@code dir}, the previous
+   * output deleted. Each rename is atomic on HDFS and local disks.
+   */
+  static void commit(Configuration conf, String staging, String dir) {
+    writeText(conf, staging, SUCCESS, "");
+    Path target = new Path(dir);
+    Path previous = sibling(target, "xent-previous");
+    try {
+      FileSystem fs = target.getFileSystem(conf);
+      fs.delete(previous, true);
+      boolean hadPrevious = fs.exists(target);
+      // Hadoop's rename moves a directory *into* an existing one: the target must not exist.
+      if (hadPrevious && !fs.rename(target, previous)) {
+        throw new IOException("cannot rename " + target + " to " + previous);
+      }
+      if (!fs.rename(new Path(staging), target)) {
+        throw new IOException("cannot rename " + staging + " to " + target);
+      }
+      if (hadPrevious) {
+        fs.delete(previous, true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot commit '" + dir + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** A hidden sibling of {@code dir}: {@code .NAME.SUFFIX} in the same parent. */
+  private static Path sibling(Path dir, String suffix) {
+    Path parent = dir.getParent();
+    if (parent == null) {
+      throw new XentUsageException("Cannot write into the root directory '" + dir + "'");
+    }
+    return new Path(parent, "." + dir.getName() + "." + suffix);
   }
 
   /**
@@ -127,8 +159,8 @@ final class Outputs {
 
   /**
    * Moves a finished temporary file or directory to {@code target}, replacing what is there.
-   * Hadoop's rename does not replace, so the old target is deleted first; callers have removed
-   * {@code _SUCCESS} before, so the moment without either is not mistaken for a complete output.
+   * Hadoop's rename does not replace, so the old target is deleted first (inside a staging
+   * directory, where nothing reads).
    */
   static void replace(FileSystem fs, Path temporary, Path target) throws IOException {
     if (fs.exists(target)) {
