@@ -54,7 +54,7 @@ public final class EvaluateJob {
 
     long start = System.nanoTime();
     InputFiles files = InputFiles.check(hadoop, config);
-    PagePath.Choice reader = PagePath.early(spark, hadoop, config, files.files());
+    PagePath.Choice reader = PagePath.early(spark, hadoop, config, files);
     if (reader.plan() != null) {
       Evaluation total = PagePath.reduce(spark, hadoop, config, reader.plan());
       return finish(spark, config, hadoop, total, reader, start, null, 0, files);

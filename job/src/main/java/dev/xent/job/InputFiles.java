@@ -11,6 +11,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
@@ -26,8 +27,15 @@ import org.apache.parquet.schema.Type;
  * @param files the data files to read, in listing order
  * @param skipped the files left out, each as {@code {path, reason}}
  * @param directory whether the input path is one directory (not a file or a glob)
+ * @param footers the Parquet footers read for the check, by file (empty for other formats), so that
+ *     the page reader's planner need not read them again: on an object store each footer read is
+ *     two GET requests
  */
-record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean directory) {
+record InputFiles(
+    List<String> files,
+    List<Map<String, String>> skipped,
+    boolean directory,
+    Map<String, ParquetMetadata> footers) {
 
   static InputFiles check(Configuration hadoop, EvaluateConfig config) {
     List<String> files;
@@ -58,9 +66,10 @@ record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean
               + "' (names starting with '_' or '.' are not data)");
     }
     if (config.format() != EvaluateConfig.Format.PARQUET) {
-      return new InputFiles(files, List.of(), directory);
+      return new InputFiles(files, List.of(), directory, Map.of());
     }
     List<String> good = new ArrayList<>();
+    Map<String, ParquetMetadata> footers = new LinkedHashMap<>();
     List<Map<String, String>> skipped = new ArrayList<>();
     List<String> columns = new ArrayList<>(List.of(config.logitsColumn(), config.targetColumn()));
     if (config.weightColumn() != null) {
@@ -72,7 +81,9 @@ record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean
     for (String file : files) {
       MessageType schema;
       try {
-        schema = footerSchema(hadoop, file);
+        ParquetMetadata footer = footer(hadoop, file);
+        footers.put(file, footer);
+        schema = footer.getFileMetaData().getSchema();
       } catch (IOException | RuntimeException e) {
         String reason = reason(e);
         if (!config.skipCorruptFiles()) {
@@ -118,20 +129,21 @@ record InputFiles(List<String> files, List<Map<String, String>> skipped, boolean
       }
       good.add(file);
     }
+    footers.keySet().retainAll(good);
     if (good.isEmpty()) {
       throw new XentUsageException(
           "Cannot evaluate: every input file under '" + config.input() + "' is unreadable");
     }
-    return new InputFiles(good, skipped, directory);
+    return new InputFiles(good, skipped, directory, footers);
   }
 
-  private static MessageType footerSchema(Configuration hadoop, String file) throws IOException {
+  private static ParquetMetadata footer(Configuration hadoop, String file) throws IOException {
     Path path = new Path(file);
     try (ParquetFileReader reader =
         ParquetFileReader.open(
             HadoopInputFile.fromPath(path, hadoop),
             HadoopReadOptions.builder(hadoop, path).build())) {
-      return reader.getFooter().getFileMetaData().getSchema();
+      return reader.getFooter();
     }
   }
 
