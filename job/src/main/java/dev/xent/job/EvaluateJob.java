@@ -77,7 +77,7 @@ public final class EvaluateJob {
       InputFiles files,
       long start,
       Instant started) {
-    PagePath.Choice reader = PagePath.early(spark, hadoop, config, files.files());
+    PagePath.Choice reader = PagePath.early(spark, hadoop, config, files);
     if (reader.plan() != null) {
       Evaluation total = PagePath.reduce(spark, hadoop, config, reader.plan());
       return finish(spark, config, hadoop, total, reader, start, started, null, 0, files);

@@ -37,12 +37,16 @@ import org.apache.parquet.schema.Type;
  * @param manifest each file read, for metrics.json's run manifest: path, size, modified (ISO-8601
  *     UTC), and for Parquet rows and the SHA-256 of its footer (which covers every page's offset,
  *     size and statistics: equal footers, equal files, short of a deliberate forgery)
+ * @param footers the Parquet footers read for the check, by file (empty for other formats), so that
+ *     the page reader's planner need not read them again: on an object store each footer read is
+ *     two GET requests
  */
 record InputFiles(
     List<String> files,
     List<Map<String, String>> skipped,
     boolean directory,
-    List<Map<String, Object>> manifest) {
+    List<Map<String, Object>> manifest,
+    Map<String, ParquetMetadata> footers) {
 
   static InputFiles check(Configuration hadoop, EvaluateConfig config) {
     List<String> files;
@@ -77,11 +81,12 @@ record InputFiles(
       for (String file : files) {
         manifest.add(describeFile(statusOf(hadoop, file), file, null));
       }
-      return new InputFiles(files, List.of(), directory, manifest);
+      return new InputFiles(files, List.of(), directory, manifest, Map.of());
     }
     List<String> good = new ArrayList<>();
     List<Map<String, String>> skipped = new ArrayList<>();
     List<Map<String, Object>> manifest = new ArrayList<>();
+    Map<String, ParquetMetadata> footers = new LinkedHashMap<>();
     List<String> columns = new ArrayList<>(List.of(config.logitsColumn(), config.targetColumn()));
     if (config.weightColumn() != null) {
       columns.add(config.weightColumn());
@@ -94,6 +99,7 @@ record InputFiles(
       try {
         Footer footer = footer(hadoop, file);
         ParquetMetadata meta = footer.meta();
+        footers.put(file, meta);
         schema = meta.getFileMetaData().getSchema();
         checkSparkSchema(meta, schema);
         long rows = meta.getBlocks().stream().mapToLong(b -> b.getRowCount()).sum();
@@ -151,7 +157,8 @@ record InputFiles(
       throw new XentUsageException(
           "Cannot evaluate: every input file under '" + config.input() + "' is unreadable");
     }
-    return new InputFiles(good, skipped, directory, manifest);
+    footers.keySet().retainAll(good);
+    return new InputFiles(good, skipped, directory, manifest, footers);
   }
 
   /**

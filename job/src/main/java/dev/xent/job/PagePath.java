@@ -41,13 +41,13 @@ final class PagePath {
   private static final String MAX_PARTITION_BYTES = "spark.sql.files.maxPartitionBytes";
 
   /**
-   * Decides before Spark reads anything: plans from the files' own footers ({@code files}, already
-   * listed and checked by {@link InputFiles}), so a page-reader run skips Spark's schema inference
-   * and file listing. Never fails for input it cannot read; the Spark path then validates the
-   * schema and reports the first problem.
+   * Decides before Spark reads anything: plans from the files' own footers (listed, read and
+   * checked by {@link InputFiles}, and not read again), so a page-reader run skips Spark's schema
+   * inference and file listing. Never fails for input it cannot read; the Spark path then validates
+   * the schema and reports the first problem.
    */
   static Choice early(
-      SparkSession spark, Configuration hadoop, EvaluateConfig config, List<String> files) {
+      SparkSession spark, Configuration hadoop, EvaluateConfig config, InputFiles input) {
     String reason = requestReason(config);
     if (reason != null) {
       return Choice.spark(reason);
@@ -57,7 +57,8 @@ final class PagePath {
       plan =
           PagePlan.plan(
               hadoop,
-              files,
+              input.files(),
+              input.footers(),
               config.logitsColumn(),
               config.labelColumn(),
               config.weightColumn(),

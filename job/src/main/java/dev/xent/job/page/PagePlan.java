@@ -6,11 +6,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.HadoopReadOptions;
+import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.Encoding;
 import org.apache.parquet.crypto.ParquetCryptoRuntimeException;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -75,6 +77,25 @@ public final class PagePlan implements Serializable {
       long maxTaskBytes,
       int parallelism)
       throws IOException {
+    return plan(
+        conf, files, Map.of(), logitsColumn, labelColumn, weightColumn, maxTaskBytes, parallelism);
+  }
+
+  /**
+   * As above, with the footers the caller already read ({@code footers}, by file; a file not in it
+   * is read here). A file with a known footer is opened only if one of its row groups is to be
+   * split (for the offset index): on an object store every footer read costs two GET requests.
+   */
+  public static PagePlan plan(
+      Configuration conf,
+      List<String> files,
+      Map<String, ParquetMetadata> footers,
+      String logitsColumn,
+      String labelColumn,
+      String weightColumn,
+      long maxTaskBytes,
+      int parallelism)
+      throws IOException {
     List<FilePlan> plans = new ArrayList<>();
     Boolean doubles = null;
     PrimitiveTypeName labelType = null;
@@ -84,14 +105,8 @@ public final class PagePlan implements Serializable {
     for (String file : files) {
       String name = new Path(file).getName();
       FilePlan plan;
-      // Options from the session's configuration: without them parquet makes a new Configuration
-      // per file, which parses Hadoop's XML defaults again (10-30 ms a file, measured).
-      Path hadoopPath = new Path(file);
-      try (ParquetFileReader reader =
-          ParquetFileReader.open(
-              HadoopInputFile.fromPath(hadoopPath, conf),
-              HadoopReadOptions.builder(conf, hadoopPath).build())) {
-        ParquetMetadata footer = reader.getFooter();
+      try (FooterReader reader = new FooterReader(conf, new Path(file), footers.get(file))) {
+        ParquetMetadata footer = reader.footer();
         FileMetaData meta = footer.getFileMetaData();
         if (meta.getEncryptionType() != FileMetaData.EncryptionType.UNENCRYPTED) {
           return unsupported(name + " is encrypted");
@@ -138,6 +153,52 @@ public final class PagePlan implements Serializable {
     return new PagePlan(tasks, null, doubles != null && doubles, rows);
   }
 
+  /** A file's footer, given or read, and a reader opened only when an offset index is needed. */
+  private static final class FooterReader implements AutoCloseable {
+    private final Configuration conf;
+    private final Path path;
+    private ParquetMetadata footer;
+    private ParquetFileReader reader;
+
+    FooterReader(Configuration conf, Path path, ParquetMetadata footer) {
+      this.conf = conf;
+      this.path = path;
+      this.footer = footer;
+    }
+
+    ParquetMetadata footer() throws IOException {
+      if (footer == null) {
+        footer = open().getFooter();
+      }
+      return footer;
+    }
+
+    OffsetIndex readOffsetIndex(ColumnChunkMetaData chunk) throws IOException {
+      return open().readOffsetIndex(chunk);
+    }
+
+    private ParquetFileReader open() throws IOException {
+      if (reader == null) {
+        // Options from the session's configuration: without them parquet makes a new
+        // Configuration per file, which parses Hadoop's XML defaults again (10-30 ms a file).
+        HadoopInputFile file = HadoopInputFile.fromPath(path, conf);
+        ParquetReadOptions options = HadoopReadOptions.builder(conf, path).build();
+        reader =
+            footer == null
+                ? ParquetFileReader.open(file, options)
+                : ParquetFileReader.open(file, footer, options, file.newStream());
+      }
+      return reader;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (reader != null) {
+        reader.close();
+      }
+    }
+  }
+
   /** One file's row groups and their column chunks, turned into tasks. */
   private static final class FilePlan {
     final String file;
@@ -165,7 +226,7 @@ public final class PagePlan implements Serializable {
      * page, or null.
      */
     String readChunks(
-        ParquetFileReader reader,
+        FooterReader reader,
         String logitsColumn,
         String labelColumn,
         String weightColumn,
