@@ -13,13 +13,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.format.Util;
 import org.apache.parquet.format.converter.ParquetMetadataConverter;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -270,9 +271,11 @@ record InputFiles(
     if (length < 12) {
       throw new IOException(file + " is not a Parquet file (too short)");
     }
-    try (FSDataInputStream in = fs.open(path)) {
+    // Opened with the status already fetched: on an object store a plain open asks for it again.
+    try (SeekableInputStream in = HadoopInputFile.fromStatus(status, hadoop).newStream()) {
       byte[] tail = new byte[8];
-      in.readFully(length - 8, tail);
+      in.seek(length - 8);
+      in.readFully(tail);
       String magic = new String(tail, 4, 4, StandardCharsets.US_ASCII);
       if (!magic.equals("PAR1")) {
         throw new IOException(
@@ -285,7 +288,8 @@ record InputFiles(
         throw new IOException("Invalid footer length " + footerLength);
       }
       byte[] footer = new byte[(int) footerLength];
-      in.readFully(length - 8 - footerLength, footer);
+      in.seek(length - 8 - footerLength);
+      in.readFully(footer);
       Util.readFileMetaData(new ByteArrayInputStream(footer), true);
       ParquetMetadata meta =
           new ParquetMetadataConverter()

@@ -63,7 +63,7 @@ class S3aIT {
 
   /** The fields that name the run rather than the data: where, when, how long, which reader. */
   private static final List<String> RUN_FIELDS =
-      List.of("reader", "reader_reason", "master", "elapsed_seconds", "input");
+      List.of("reader", "reader_reason", "master", "elapsed_seconds", "input", "run");
 
   private static Path work;
   private static Process moto;
