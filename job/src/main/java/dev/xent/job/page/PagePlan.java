@@ -208,15 +208,18 @@ public final class PagePlan implements Serializable {
     void addTasks(long taskBytes, List<PageTask> tasks) {
       List<PageTask.Piece> pending = new ArrayList<>();
       long pendingBytes = 0;
+      long groupStart = 0;
       for (int index = 0; index < groups.size(); index++) {
         long rowCount = groups.get(index).getRowCount();
+        long start = groupStart;
+        groupStart += rowCount;
         if (bytes[index] > taskBytes && logitsPages[index] != null) {
           if (!pending.isEmpty()) {
             tasks.add(new PageTask(file, pending, pendingBytes));
             pending = new ArrayList<>();
             pendingBytes = 0;
           }
-          split(index, rowCount, taskBytes, tasks);
+          split(index, rowCount, start, taskBytes, tasks);
           continue;
         }
         if (!pending.isEmpty() && pendingBytes + bytes[index] > taskBytes) {
@@ -224,7 +227,7 @@ public final class PagePlan implements Serializable {
           pending = new ArrayList<>();
           pendingBytes = 0;
         }
-        pending.add(new PageTask.Piece(index, -1, -1, 0, rowCount));
+        pending.add(new PageTask.Piece(index, -1, -1, 0, rowCount, start));
         pendingBytes += bytes[index];
       }
       if (!pending.isEmpty()) {
@@ -242,7 +245,8 @@ public final class PagePlan implements Serializable {
     }
 
     /** Runs of consecutive logits pages of about {@code taskBytes} each, one task per run. */
-    private void split(int index, long rowCount, long taskBytes, List<PageTask> tasks) {
+    private void split(
+        int index, long rowCount, long groupStart, long taskBytes, List<PageTask> tasks) {
       OffsetIndex pages = logitsPages[index];
       int first = 0;
       long runBytes = 0;
@@ -256,7 +260,7 @@ public final class PagePlan implements Serializable {
           tasks.add(
               new PageTask(
                   file,
-                  List.of(new PageTask.Piece(index, first, page + 1, firstRow, endRow)),
+                  List.of(new PageTask.Piece(index, first, page + 1, firstRow, endRow, groupStart)),
                   runBytes + share));
           first = page + 1;
           runBytes = 0;

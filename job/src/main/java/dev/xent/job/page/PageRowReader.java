@@ -109,7 +109,10 @@ public final class PageRowReader {
                   ? null
                   : new LabelPages(
                       store.getPageReader(layout.weight), layout.weight, piece.firstRow());
+          sink.piece(piece.fileRow());
           rows.readGroup(store.getPageReader(layout.logits), labels, (int) count);
+        } catch (PageRowSink.Stop e) {
+          throw e;
         } catch (IOException | RuntimeException e) {
           throw new IOException("Cannot read " + where + ": " + e.getMessage(), e);
         }
