@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -56,8 +57,23 @@ public final class EvaluateJob {
     InputFiles files = InputFiles.check(hadoop, config);
     PagePath.Choice reader = PagePath.early(spark, hadoop, config, files.files());
     if (reader.plan() != null) {
-      Evaluation total = PagePath.reduce(spark, hadoop, config, reader.plan());
-      return finish(spark, config, hadoop, total, reader, start, null, 0, files);
+      boolean keepPositions = config.quarantine() != null && !config.strict();
+      PagePath.Reduced reduced =
+          PagePath.reduce(spark, hadoop, config, reader.plan(), keepPositions, config.strict());
+      if (reduced.first() != null) {
+        throw Gates.strict(reduced.first());
+      }
+      return finish(
+          spark,
+          config,
+          hadoop,
+          reduced.evaluation(),
+          reader,
+          start,
+          null,
+          0,
+          files,
+          reduced.positions());
     }
     Dataset<Row> input = load(spark, config, files);
     if (InputSchema.needsIntegralLogitsCast(input.schema(), config)) {
@@ -96,9 +112,19 @@ public final class EvaluateJob {
         writePerRow(config, input, passThrough);
       }
       Evaluation total = reduce(config, input, schema);
+      if (config.strict() && total.result().audit().lossStats().rowsInvalid() > 0) {
+        Gates.InvalidRow first = Quarantine.firstInvalid(spark, config, files);
+        if (first == null) {
+          throw new IllegalStateException(
+              "Cannot find the first invalid row: the second pass found none (did the input"
+                  + " change during the run?)");
+        }
+        throw Gates.strict(first);
+      }
       Slices.Result slices =
           config.groupBy().isEmpty() ? null : Slices.aggregate(spark, config, input, schema);
-      return finish(spark, config, hadoop, total, reader, start, slices, rowsBeforeFilter, files);
+      return finish(
+          spark, config, hadoop, total, reader, start, slices, rowsBeforeFilter, files, null);
     } finally {
       restore(spark, previousBatchSize);
     }
@@ -108,7 +134,7 @@ public final class EvaluateJob {
    * The input through Spark's reader: the path itself, or only the readable files when {@code
    * --skip-corrupt-files} left some out (partition columns then come from the input directory).
    */
-  private static Dataset<Row> load(SparkSession spark, EvaluateConfig config, InputFiles files) {
+  static Dataset<Row> load(SparkSession spark, EvaluateConfig config, InputFiles files) {
     var reader = spark.read().format(config.format().sparkName()).options(config.readerOptions());
     if (files.skipped().isEmpty()) {
       return reader.load(config.input());
@@ -188,9 +214,11 @@ public final class EvaluateJob {
       long start,
       Slices.Result slices,
       long rowsBeforeFilter,
-      InputFiles files) {
+      InputFiles files,
+      Map<String, Quarantine.Positions> positions) {
     Evaluation.Result result = total.result();
     long rows = result.audit().lossStats().rows();
+    long rowsInvalid = result.audit().lossStats().rowsInvalid();
     Long filteredOut = config.filter() == null ? null : rowsBeforeFilter - rows;
     if (config.output() != null) {
       Outputs.begin(hadoop, config.output());
@@ -199,6 +227,15 @@ public final class EvaluateJob {
       }
       if (slices != null) {
         slices.write(config.output());
+      }
+    }
+    String quarantine = null;
+    if (config.quarantine() != null) {
+      // A previous run's quarantine goes even when this run has none to write.
+      Outputs.remove(hadoop, config.quarantine());
+      if (rowsInvalid > 0) {
+        Quarantine.write(spark, hadoop, config, files, positions, rowsInvalid);
+        quarantine = config.quarantine();
       }
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
@@ -214,11 +251,13 @@ public final class EvaluateJob {
             XentVersion.get(),
             slices == null ? null : slices.summary(result.audit().meanLoss()),
             filteredOut,
-            config.skipCorruptFiles() ? files.skipped() : null);
+            config.skipCorruptFiles() ? files.skipped() : null,
+            quarantine);
     if (config.output() != null) {
       Outputs.writeText(hadoop, config.output(), "metrics.json", Json.pretty(metrics.toJsonMap()));
       Outputs.commit(hadoop, config.output());
     }
+    Gates.checkInvalidFraction(config.maxInvalidFraction(), rowsInvalid, rows, metrics);
     return metrics;
   }
 
@@ -267,6 +306,19 @@ public final class EvaluateJob {
           && Outputs.sameDirectory(hadoop, config.output(), config.perRow())) {
         throw new XentUsageException(
             "Cannot evaluate: --output and --per-row must be different directories");
+      }
+    }
+    String quarantine = config.quarantine();
+    if (quarantine != null
+        && !(config.output() != null
+            && quarantine.equals(EvaluateConfig.quarantinePath(config.output(), null, false)))) {
+      Outputs.requireWritable(
+          hadoop, quarantine, "--quarantine", config.overwrite(), config.input());
+      for (String other : new String[] {config.output(), config.perRow()}) {
+        if (other != null && Outputs.sameDirectory(hadoop, other, quarantine)) {
+          throw new XentUsageException(
+              "Cannot evaluate: --quarantine must be a directory of its own, not '" + other + "'");
+        }
       }
     }
   }

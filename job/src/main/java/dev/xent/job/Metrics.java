@@ -19,7 +19,8 @@ import java.util.Map;
  * spark) and {@code readerReason} why Spark's reader ran (null when the page reader did); {@code
  * slices} is the {@code --group-by} summary and {@code rowsFilteredOut} the rows {@code --filter}
  * left out and {@code skippedFiles} the unreadable files {@code --skip-corrupt-files} left out
- * (each null when not asked for).
+ * (each null when not asked for); {@code quarantine} the path the invalid rows were written to
+ * (null when none were: no invalid row, no quarantine asked for).
  */
 public record Metrics(
     Evaluation.Result result,
@@ -32,7 +33,8 @@ public record Metrics(
     String xentVersion,
     Map<String, Object> slices,
     Long rowsFilteredOut,
-    List<Map<String, String>> skippedFiles) {
+    List<Map<String, String>> skippedFiles,
+    String quarantine) {
 
   /** How many of the classes with the highest mean loss metrics.json lists. */
   static final int WORST_CLASSES = 20;
@@ -62,6 +64,7 @@ public record Metrics(
     if (skippedFiles != null) {
       json.put("skipped_files", skippedFiles);
     }
+    json.put("quarantine", quarantine);
     json.put("weight_sum", audit.weightSum());
     json.put("effective_sample_size", audit.effectiveSampleSize());
     json.put("mean_loss", audit.meanLoss());

@@ -80,7 +80,8 @@ final class Outputs {
 
   /** What {@code evaluate} writes into {@code --output}, {@code metrics.json} last but one. */
   static final java.util.List<String> OUTPUT_NAMES =
-      java.util.List.of("metrics.json", "per_class.parquet", "slices.parquet");
+      java.util.List.of(
+          "metrics.json", "per_class.parquet", "slices.parquet", EvaluateConfig.QUARANTINE_DEFAULT);
 
   /**
    * Starts writing an output directory: removes {@code _SUCCESS} of a previous run first, then its
@@ -98,6 +99,16 @@ final class Outputs {
       fs.mkdirs(path);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot prepare '" + dir + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** Removes {@code path} (a previous run's output) if it exists. */
+  static void remove(Configuration conf, String path) {
+    Path target = new Path(path);
+    try {
+      target.getFileSystem(conf).delete(target, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot remove '" + path + "': " + e.getMessage(), e);
     }
   }
 

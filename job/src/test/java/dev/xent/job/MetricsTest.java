@@ -39,6 +39,7 @@ class MetricsTest {
         "0.1.0",
         null,
         null,
+        null,
         null);
   }
 
@@ -52,6 +53,7 @@ class MetricsTest {
             "rows_ignored",
             "invalid_by_reason",
             "rows_infinite_loss",
+            "quarantine",
             "weight_sum",
             "effective_sample_size",
             "mean_loss",
