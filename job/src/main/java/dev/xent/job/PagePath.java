@@ -176,7 +176,8 @@ final class PagePath {
     String label = config.labelColumn();
     String weight = config.weightColumn();
     // Each task's share, so the driver never holds much more than MAX_POSITIONS.
-    int taskLimit = keepPositions ? Math.max(1024, Quarantine.MAX_POSITIONS / tasks.size()) : 0;
+    int max = Quarantine.maxPositions;
+    int taskLimit = keepPositions && max > 0 ? Math.max(1024, max / tasks.size()) : 0;
     var rows = RowCounter.counter(spark);
     List<TaskResult> parts;
     try {

@@ -60,6 +60,9 @@ final class Quarantine {
    */
   static final int MAX_POSITIONS = 1 << 20;
 
+  /** {@link #MAX_POSITIONS}, lowered by tests to exercise the fallback. */
+  static volatile int maxPositions = MAX_POSITIONS;
+
   /**
    * The invalid rows of one file found by the page reader: ascending 0-based row indexes and their
    * reasons' ordinals.

@@ -363,4 +363,55 @@ class QuarantineTest {
       }
     }
   }
+
+  @Test
+  void beyondThePositionLimitThePageReaderScoresTheRowsAgainWithTheSameQuarantine() {
+    Path input = weightedInput();
+    Map<String, Set<String>> quarantines = new HashMap<>();
+    for (int limit : new int[] {Quarantine.MAX_POSITIONS, 0}) {
+      Path out = tmp.resolve("limit-" + limit);
+      Quarantine.maxPositions = limit;
+      try {
+        Run run =
+            evaluate(
+                input,
+                "--label",
+                "label",
+                "--weight",
+                "w",
+                "--reader",
+                "page",
+                "--output",
+                out.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+      } finally {
+        Quarantine.maxPositions = Quarantine.MAX_POSITIONS;
+      }
+      Dataset<Row> rows = spark().read().parquet(out.resolve("invalid").toString());
+      assertThat(rows.count())
+          .isEqualTo(readJson(out.resolve("metrics.json")).get("rows_invalid").asLong());
+      quarantines.put(limit == 0 ? "rescored" : "listed", rowSet(rows));
+    }
+    assertThat(quarantines.get("rescored")).isNotEmpty().isEqualTo(quarantines.get("listed"));
+  }
+
+  @Test
+  void strictOnJsonNamesTheRowByItsPlaceInTheFile() throws IOException {
+    Path input = tmp.resolve("rows.json");
+    Files.writeString(
+        input,
+        String.join(
+            "\n",
+            "{\"logits\":[0.5,1.5],\"label\":1}",
+            "{\"logits\":[0.5,1.5],\"label\":0}",
+            "{\"logits\":[0.5,1.5],\"label\":2.5}",
+            "{\"logits\":[0.5,NaN],\"label\":0}"));
+    Run run = evaluate(input, "--format", "json", "--label", "label", "--strict");
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(3);
+    assertThat(run.err().strip())
+        .isEqualTo(
+            "xent: Gate failed (--strict): row 2 of "
+                + input.toUri().toString().replaceFirst("^file:///", "file:/")
+                + " is invalid: label_not_integer (label 2.5 is not an integer)");
+  }
 }
