@@ -60,8 +60,12 @@ final class Quarantine {
    */
   static final int MAX_POSITIONS = 1 << 20;
 
-  /** {@link #MAX_POSITIONS}, lowered by tests to exercise the fallback. */
-  static volatile int maxPositions = MAX_POSITIONS;
+  /**
+   * {@link #MAX_POSITIONS}, lowered by tests to exercise the fallback; {@code
+   * -Dxent.quarantinePositions=0} makes a page-reader run re-score instead, for benchmarks that
+   * compare the two.
+   */
+  static volatile int maxPositions = Integer.getInteger("xent.quarantinePositions", MAX_POSITIONS);
 
   /**
    * The invalid rows of one file found by the page reader: ascending 0-based row indexes and their
