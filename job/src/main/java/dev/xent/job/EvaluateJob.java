@@ -12,6 +12,7 @@ import dev.xent.spark.RowScorer;
 import dev.xent.spark.XentFunctions;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -57,6 +58,9 @@ public final class EvaluateJob {
     InputFiles files = InputFiles.check(hadoop, config);
     PagePath.Choice reader = PagePath.early(spark, hadoop, config, files.files());
     if (reader.plan() != null) {
+      if (config.quarantine() != null) {
+        Quarantine.checkColumns(reader.plan().columns());
+      }
       boolean keepPositions = config.quarantine() != null && !config.strict();
       PagePath.Reduced reduced =
           PagePath.reduce(spark, hadoop, config, reader.plan(), keepPositions, config.strict());
@@ -85,6 +89,9 @@ public final class EvaluateJob {
     }
     StructType schema = input.schema();
     List<String> passThrough = InputSchema.validate(schema, config);
+    if (config.quarantine() != null) {
+      Quarantine.checkColumns(Arrays.asList(schema.fieldNames()));
+    }
     if (config.perRow() != null) {
       for (String name : passThrough) {
         if (SCORE_COLUMNS.contains(name)) {

@@ -105,9 +105,13 @@ final class Quarantine {
     return new Path(file).toUri().toString();
   }
 
-  /** Fails before anything is written when an input column is named like the status column. */
-  static void checkColumns(StructType schema) {
-    for (String name : schema.fieldNames()) {
+  /**
+   * Fails before anything is read or written when an input column is named like the status column
+   * (the page path checks its first file's footer, Spark's path the schema, the quarantine pass
+   * again).
+   */
+  static void checkColumns(List<String> names) {
+    for (String name : names) {
       if (name.equals(STATUS)) {
         throw new XentUsageException(
             "Cannot write the quarantine: input column '"
@@ -232,7 +236,7 @@ final class Quarantine {
       input = Slices.filter(input, config.filter());
     }
     StructType schema = input.schema();
-    checkColumns(schema);
+    checkColumns(Arrays.asList(schema.fieldNames()));
     boolean parquet = config.format() == EvaluateConfig.Format.PARQUET;
     if (listed != null) {
       // Only the files that hold invalid rows are read again (Spark prunes files by file_path).

@@ -228,6 +228,8 @@ class QuarantineTest {
           .contains(
               "xent: Cannot write the quarantine: input column 'status' has the name of the column"
                   + " xent adds; rename it, or add --no-quarantine");
+      // Found before anything was read or written.
+      assertThat(tmp.resolve("o-" + reader)).doesNotExist();
     }
     Run run =
         evaluate(

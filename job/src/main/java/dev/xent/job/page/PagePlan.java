@@ -43,13 +43,19 @@ public final class PagePlan implements Serializable {
   private final String unsupportedReason;
   private final boolean doublePrecision;
   private final long rows;
+  private final List<String> columns;
 
   private PagePlan(
-      List<PageTask> tasks, String unsupportedReason, boolean doublePrecision, long rows) {
+      List<PageTask> tasks,
+      String unsupportedReason,
+      boolean doublePrecision,
+      long rows,
+      List<String> columns) {
     this.tasks = List.copyOf(tasks);
     this.unsupportedReason = unsupportedReason;
     this.doublePrecision = doublePrecision;
     this.rows = rows;
+    this.columns = List.copyOf(columns);
   }
 
   /** Tasks are not made smaller than this to balance the load (Spark's default open cost). */
@@ -81,6 +87,7 @@ public final class PagePlan implements Serializable {
     PrimitiveTypeName weightType = null;
     long rows = 0;
     long totalBytes = 0;
+    List<String> columns = new ArrayList<>();
     for (String file : files) {
       String name = new Path(file).getName();
       FilePlan plan;
@@ -105,6 +112,7 @@ public final class PagePlan implements Serializable {
         }
         if (doubles == null) {
           doubles = layout.doubleLogits;
+          meta.getSchema().getFields().forEach(field -> columns.add(field.getName()));
           labelType = layout.labelType();
           weightType = layout.weightType();
         } else if (doubles != layout.doubleLogits
@@ -135,7 +143,7 @@ public final class PagePlan implements Serializable {
     }
     // Largest first: Spark starts tasks in order, so the small ones fill in at the end.
     tasks.sort(Comparator.comparingLong(PageTask::bytes).reversed());
-    return new PagePlan(tasks, null, doubles != null && doubles, rows);
+    return new PagePlan(tasks, null, doubles != null && doubles, rows, columns);
   }
 
   /** One file's row groups and their column chunks, turned into tasks. */
@@ -270,7 +278,7 @@ public final class PagePlan implements Serializable {
   }
 
   private static PagePlan unsupported(String reason) {
-    return new PagePlan(List.of(), reason, false, 0);
+    return new PagePlan(List.of(), reason, false, 0, List.of());
   }
 
   /** Why the page reader cannot read this input (one sentence naming file, column or feature). */
@@ -286,6 +294,11 @@ public final class PagePlan implements Serializable {
   /** Whether the logits are stored as DOUBLE (else FLOAT). */
   public boolean doublePrecision() {
     return doublePrecision;
+  }
+
+  /** The top-level column names of the first file, from its footer. */
+  public List<String> columns() {
+    return columns;
   }
 
   /** Rows over all files. */
