@@ -201,7 +201,7 @@ def metrics(name, scored, invalid, softmax, extra, ignored=0, top_k=(), options=
     doc.update(opts)
     doc.update({"reader": "<any>", "reader_reason": "<any>", "master": "<any>",
                 "elapsed_seconds": "<any>", "spark_version": "4.1.0",
-                "xent_version": "<any>", "input": "<any>",
+                "xent_version": "<any>", "input": "<any>", "quarantine": "<any>",
                 # The run manifest (times, host, files) is checked by RunManifestTest.
                 "run": "<any>"})
     with open(os.path.join(OUT, name + ".metrics.json"), "w") as f:

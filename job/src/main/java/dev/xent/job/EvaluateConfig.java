@@ -27,6 +27,11 @@ import java.util.Map;
  * @param minSliceRows scored rows a slice needs to be an outlier candidate
  * @param skipCorruptFiles leave out (and list) input files whose footer cannot be read, instead of
  *     failing
+ * @param quarantine where the invalid rows are written ({@code DIR/invalid} by default with {@code
+ *     --output DIR}, {@code --quarantine PATH}), or null for none ({@code --no-quarantine})
+ * @param maxInvalidFraction the gate {@code --max-invalid-fraction}: the run fails (exit 3, after
+ *     writing everything) when {@code rows_invalid / rows} is above it; null for none
+ * @param strict the gate {@code --strict}: stop at the first invalid row (exit 3, nothing written)
  */
 public record EvaluateConfig(
     String input,
@@ -45,7 +50,10 @@ public record EvaluateConfig(
     List<String> groupBy,
     String filter,
     int minSliceRows,
-    boolean skipCorruptFiles) {
+    boolean skipCorruptFiles,
+    String quarantine,
+    Double maxInvalidFraction,
+    boolean strict) {
 
   public static final int MIN_SLICE_ROWS_DEFAULT = 30;
 
@@ -79,7 +87,31 @@ public record EvaluateConfig(
         List.of(),
         null,
         MIN_SLICE_ROWS_DEFAULT,
+        false,
+        null,
+        null,
         false);
+  }
+
+  /** The directory under {@code --output} that holds the quarantine unless told otherwise. */
+  public static final String QUARANTINE_DEFAULT = "invalid";
+
+  /**
+   * Where the quarantine goes: {@code --quarantine PATH} when given, else {@code DIR/invalid} with
+   * {@code --output DIR}, else nowhere; {@code --no-quarantine} turns it off.
+   */
+  public static String quarantinePath(String output, String quarantine, boolean noQuarantine) {
+    if (noQuarantine) {
+      if (quarantine != null) {
+        throw new XentUsageException(
+            "Cannot evaluate: give --quarantine PATH or --no-quarantine, not both");
+      }
+      return null;
+    }
+    if (quarantine != null) {
+      return quarantine;
+    }
+    return output == null ? null : output.replaceAll("/+$", "") + "/" + QUARANTINE_DEFAULT;
   }
 
   /** The input and per-row file formats. */
@@ -155,6 +187,10 @@ public record EvaluateConfig(
       throw new XentUsageException(
           "Cannot write --per-row with --label-smoothing, --class-weights or --ignore-index:"
               + " per-row output holds the plain loss of every row; audit without --per-row");
+    }
+    if (maxInvalidFraction != null && !(maxInvalidFraction >= 0.0 && maxInvalidFraction <= 1.0)) {
+      throw new XentUsageException(
+          "Cannot evaluate: --max-invalid-fraction must be in [0, 1], got " + maxInvalidFraction);
     }
     if (minSliceRows < 1) {
       throw new XentUsageException(

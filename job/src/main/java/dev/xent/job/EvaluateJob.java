@@ -13,9 +13,11 @@ import dev.xent.spark.XentFunctions;
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -79,8 +81,27 @@ public final class EvaluateJob {
       Instant started) {
     PagePath.Choice reader = PagePath.early(spark, hadoop, config, files);
     if (reader.plan() != null) {
-      Evaluation total = PagePath.reduce(spark, hadoop, config, reader.plan());
-      return finish(spark, config, hadoop, total, reader, start, started, null, 0, files);
+      if (config.quarantine() != null) {
+        Quarantine.checkColumns(reader.plan().columns());
+      }
+      boolean keepPositions = config.quarantine() != null && !config.strict();
+      PagePath.Reduced reduced =
+          PagePath.reduce(spark, hadoop, config, reader.plan(), keepPositions, config.strict());
+      if (reduced.first() != null) {
+        throw Gates.strict(reduced.first());
+      }
+      return finish(
+          spark,
+          config,
+          hadoop,
+          reduced.evaluation(),
+          reader,
+          start,
+          started,
+          null,
+          0,
+          files,
+          reduced.positions());
     }
     Dataset<Row> input = load(spark, config, files);
     if (InputSchema.needsIntegralLogitsCast(input.schema(), config)) {
@@ -92,6 +113,9 @@ public final class EvaluateJob {
     }
     StructType schema = input.schema();
     List<String> passThrough = InputSchema.validate(schema, config);
+    if (config.quarantine() != null) {
+      Quarantine.checkColumns(Arrays.asList(schema.fieldNames()));
+    }
     if (config.perRow() != null) {
       for (String name : passThrough) {
         if (SCORE_COLUMNS.contains(name)) {
@@ -119,10 +143,29 @@ public final class EvaluateJob {
         writePerRow(config, input, passThrough);
       }
       Evaluation total = reduce(config, input, schema);
+      if (config.strict() && total.result().audit().lossStats().rowsInvalid() > 0) {
+        Gates.InvalidRow first = Quarantine.firstInvalid(spark, config, files);
+        if (first == null) {
+          throw new IllegalStateException(
+              "Cannot find the first invalid row: the second pass found none (did the input"
+                  + " change during the run?)");
+        }
+        throw Gates.strict(first);
+      }
       Slices.Result slices =
           config.groupBy().isEmpty() ? null : Slices.aggregate(spark, config, input, schema);
       return finish(
-          spark, config, hadoop, total, reader, start, started, slices, rowsBeforeFilter, files);
+          spark,
+          config,
+          hadoop,
+          total,
+          reader,
+          start,
+          started,
+          slices,
+          rowsBeforeFilter,
+          files,
+          null);
     } finally {
       restore(spark, previousBatchSize);
     }
@@ -132,7 +175,7 @@ public final class EvaluateJob {
    * The input through Spark's reader: the path itself, or only the readable files when {@code
    * --skip-corrupt-files} left some out (partition columns then come from the input directory).
    */
-  private static Dataset<Row> load(SparkSession spark, EvaluateConfig config, InputFiles files) {
+  static Dataset<Row> load(SparkSession spark, EvaluateConfig config, InputFiles files) {
     var reader = spark.read().format(config.format().sparkName()).options(config.readerOptions());
     if (config.format() == EvaluateConfig.Format.PARQUET) {
       // A flipped bit must fail the read, not change the loss; Spark hands reader options to
@@ -221,9 +264,11 @@ public final class EvaluateJob {
       Instant started,
       Slices.Result slices,
       long rowsBeforeFilter,
-      InputFiles files) {
+      InputFiles files,
+      Map<String, Quarantine.Positions> positions) {
     Evaluation.Result result = total.result();
     long rows = result.audit().lossStats().rows();
+    long rowsInvalid = result.audit().lossStats().rowsInvalid();
     Long filteredOut = config.filter() == null ? null : rowsBeforeFilter - rows;
     String staging = config.output() == null ? null : Outputs.begin(hadoop, config.output());
     if (staging != null) {
@@ -232,6 +277,27 @@ public final class EvaluateJob {
       }
       if (slices != null) {
         slices.write(staging);
+      }
+    }
+    String quarantine = null;
+    if (config.quarantine() != null) {
+      // DIR/invalid is written into the staging directory and swapped in with the rest; a
+      // quarantine elsewhere loses a previous run's rows even when this run has none to write.
+      boolean insideOutput =
+          config.output() != null
+              && config
+                  .quarantine()
+                  .equals(EvaluateConfig.quarantinePath(config.output(), null, false));
+      String target =
+          insideOutput
+              ? new org.apache.hadoop.fs.Path(staging, EvaluateConfig.QUARANTINE_DEFAULT).toString()
+              : config.quarantine();
+      if (!insideOutput) {
+        Outputs.remove(hadoop, target);
+      }
+      if (rowsInvalid > 0) {
+        Quarantine.write(spark, hadoop, config, files, positions, rowsInvalid, target);
+        quarantine = config.quarantine();
       }
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
@@ -248,6 +314,7 @@ public final class EvaluateJob {
             slices == null ? null : slices.summary(result.audit().meanLoss()),
             filteredOut,
             config.skipCorruptFiles() ? files.skipped() : null,
+            quarantine,
             RunManifest.of(
                 spark,
                 config,
@@ -260,6 +327,7 @@ public final class EvaluateJob {
       Outputs.writeText(hadoop, staging, "metrics.json", Json.pretty(metrics.toJsonMap()));
       Outputs.commit(hadoop, staging, config.output());
     }
+    Gates.checkInvalidFraction(config.maxInvalidFraction(), rowsInvalid, rows, metrics);
     return metrics;
   }
 
@@ -309,6 +377,22 @@ public final class EvaluateJob {
         throw new XentUsageException(
             "Cannot evaluate: --output and --per-row must be different directories, neither"
                 + " inside the other");
+      }
+    }
+    String quarantine = config.quarantine();
+    if (quarantine != null
+        && !(config.output() != null
+            && quarantine.equals(EvaluateConfig.quarantinePath(config.output(), null, false)))) {
+      Outputs.requireWritable(
+          hadoop, quarantine, "--quarantine", config.overwrite(), config.input());
+      // Not inside --output either: that is replaced as a whole when it is committed.
+      for (String other : new String[] {config.output(), config.perRow()}) {
+        if (other != null && Outputs.overlap(hadoop, other, quarantine)) {
+          throw new XentUsageException(
+              "Cannot evaluate: --quarantine must be a directory of its own, not '"
+                  + other
+                  + "' nor inside or around it");
+        }
       }
     }
   }

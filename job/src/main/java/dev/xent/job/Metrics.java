@@ -19,8 +19,9 @@ import java.util.Map;
  * spark) and {@code readerReason} why Spark's reader ran (null when the page reader did); {@code
  * slices} is the {@code --group-by} summary and {@code rowsFilteredOut} the rows {@code --filter}
  * left out and {@code skippedFiles} the unreadable files {@code --skip-corrupt-files} left out
- * (each null when not asked for); {@code run} is the run manifest ({@link RunManifest}; null only
- * for metrics not made by a run).
+ * (each null when not asked for); {@code quarantine} the path the invalid rows were written to
+ * (null when none were: no invalid row, no quarantine asked for); {@code run} is the run manifest
+ * ({@link RunManifest}; null only for metrics not made by a run).
  */
 public record Metrics(
     Evaluation.Result result,
@@ -34,6 +35,7 @@ public record Metrics(
     Map<String, Object> slices,
     Long rowsFilteredOut,
     List<Map<String, String>> skippedFiles,
+    String quarantine,
     Map<String, Object> run) {
 
   /** How many of the classes with the highest mean loss metrics.json lists. */
@@ -64,6 +66,7 @@ public record Metrics(
     if (skippedFiles != null) {
       json.put("skipped_files", skippedFiles);
     }
+    json.put("quarantine", quarantine);
     json.put("weight_sum", audit.weightSum());
     json.put("effective_sample_size", audit.effectiveSampleSize());
     json.put("mean_loss", audit.meanLoss());

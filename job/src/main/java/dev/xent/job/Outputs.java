@@ -138,6 +138,16 @@ final class Outputs {
     return new Path(parent, "." + dir.getName() + "." + suffix);
   }
 
+  /** Removes {@code path} (a previous run's output) if it exists. */
+  static void remove(Configuration conf, String path) {
+    Path target = new Path(path);
+    try {
+      target.getFileSystem(conf).delete(target, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot remove '" + path + "': " + e.getMessage(), e);
+    }
+  }
+
   /**
    * Writes (replacing) {@code dir/name} with UTF-8 text: to a hidden temporary file first, renamed
    * into place, so a reader never sees half a file.

@@ -7,10 +7,15 @@ import dev.xent.job.page.PageRowSink;
 import dev.xent.job.page.PageTask;
 import dev.xent.kernel.Evaluation;
 import dev.xent.kernel.Reason;
+import dev.xent.kernel.ReasonDetail;
 import dev.xent.kernel.RowAuditor;
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -133,14 +138,37 @@ final class PagePath {
     return spark.sessionState().conf().filesMaxPartitionBytes();
   }
 
-  /** Reads every planned task in a Spark task of its own and merges the results in plan order. */
-  static Evaluation reduce(
-      SparkSession spark, Configuration hadoop, EvaluateConfig config, PagePlan plan) {
+  /**
+   * A page-reader run: the merged evaluation; the invalid rows' positions per file (in {@link
+   * Quarantine#sparkFilePath} form) when they were kept and fit in {@link
+   * Quarantine#MAX_POSITIONS}, else null; and under {@code --strict} the first invalid row, or
+   * null.
+   */
+  record Reduced(
+      Evaluation evaluation, Map<String, Quarantine.Positions> positions, Gates.InvalidRow first) {}
+
+  /** What one task found. */
+  private record TaskResult(
+      Evaluation evaluation, String file, Quarantine.Positions positions, Gates.InvalidRow first)
+      implements Serializable {}
+
+  /**
+   * Reads every planned task in a Spark task of its own and merges the results in plan order. With
+   * {@code keepPositions} each task keeps where its invalid rows are (at most its share of {@link
+   * Quarantine#MAX_POSITIONS}); with {@code strict} each task stops at its first invalid row.
+   */
+  static Reduced reduce(
+      SparkSession spark,
+      Configuration hadoop,
+      EvaluateConfig config,
+      PagePlan plan,
+      boolean keepPositions,
+      boolean strict) {
     List<PageTask> tasks = plan.tasks();
     var options = config.audit();
     Evaluation total = new Evaluation(options);
     if (tasks.isEmpty()) {
-      return total;
+      return new Reduced(total, keepPositions ? Map.of() : null, null);
     }
     JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<SerializableConfiguration> conf =
@@ -148,48 +176,129 @@ final class PagePath {
     String logits = config.logitsColumn();
     String label = config.labelColumn();
     String weight = config.weightColumn();
+    // Each task's share, so the driver never holds much more than MAX_POSITIONS.
+    int max = Quarantine.maxPositions;
+    int taskLimit = keepPositions && max > 0 ? Math.max(1024, max / tasks.size()) : 0;
     var rows = RowCounter.counter(spark);
+    List<TaskResult> parts;
     try {
-      List<Evaluation> parts =
+      parts =
           context
               .parallelize(tasks, tasks.size())
               .map(
                   task -> {
                     Evaluation evaluation = new Evaluation(options);
-                    PageRowReader.read(
-                        conf.value().value(),
-                        task,
-                        logits,
-                        label,
-                        weight,
-                        new Scorer(new RowAuditor(options), evaluation));
+                    String file = Quarantine.sparkFilePath(task.file());
+                    Scorer scorer =
+                        new Scorer(new RowAuditor(options), evaluation, file, taskLimit, strict);
+                    try {
+                      PageRowReader.read(conf.value().value(), task, logits, label, weight, scorer);
+                    } catch (PageRowSink.Stop stop) {
+                      // The strict gate: this task's first invalid row is in scorer.first.
+                    }
                     rows.add(evaluation.rowsAdded());
-                    return evaluation;
+                    return new TaskResult(evaluation, file, scorer.positions(), scorer.first);
                   })
               .collect();
-      parts.forEach(total::merge);
     } finally {
       conf.destroy();
     }
-    return total;
+    Map<String, Quarantine.Positions> positions = keepPositions ? new HashMap<>() : null;
+    Gates.InvalidRow first = null;
+    for (TaskResult part : parts) {
+      total.merge(part.evaluation());
+      first = Gates.InvalidRow.first(first, part.first());
+      if (positions != null) {
+        if (part.positions() == null) {
+          positions = null;
+        } else if (part.positions().rows().length > 0) {
+          positions.merge(part.file(), part.positions(), Quarantine.Positions::concat);
+        }
+      }
+    }
+    return new Reduced(total, positions, first);
   }
 
-  /** Scores each row as the Spark path does and adds it to the task's evaluation. */
-  private record Scorer(RowAuditor auditor, Evaluation evaluation) implements PageRowSink {
+  /**
+   * Scores each row as the Spark path does and adds it to the task's evaluation; keeps the
+   * positions of invalid rows (row index in the file, from {@link PageRowSink#piece}) and, when
+   * strict, stops at the first.
+   */
+  private static final class Scorer implements PageRowSink {
+    private final RowAuditor auditor;
+    private final Evaluation evaluation;
+    private final String file;
+    private final int limit;
+    private final boolean strict;
+    private long next;
+    private long[] rows = new long[0];
+    private byte[] reasons = new byte[0];
+    private int count;
+    private boolean overflow;
+    Gates.InvalidRow first;
+
+    Scorer(RowAuditor auditor, Evaluation evaluation, String file, int limit, boolean strict) {
+      this.auditor = auditor;
+      this.evaluation = evaluation;
+      this.file = file;
+      this.limit = limit;
+      this.strict = strict;
+    }
+
+    @Override
+    public void piece(long fileRow) {
+      next = fileRow;
+    }
+
     @Override
     public void nullRow(double label) {
       // The label is NaN when it is null, and NaN is no ignore index.
-      evaluation.unscored(auditor.ignores(label) ? Reason.IGNORED : Reason.NULL_INPUT);
+      Reason reason = auditor.ignores(label) ? Reason.IGNORED : Reason.NULL_INPUT;
+      evaluation.unscored(reason);
+      seen(reason, null, label, Double.NaN);
     }
 
     @Override
     public void row(float[] logits, double label, double weight) {
-      auditor.sparse(logits, label, weight, evaluation);
+      seen(auditor.sparse(logits, label, weight, evaluation), logits, label, weight);
     }
 
     @Override
     public void row(double[] logits, double label, double weight) {
-      auditor.sparse(logits, label, weight, evaluation);
+      seen(auditor.sparse(logits, label, weight, evaluation), logits, label, weight);
+    }
+
+    private void seen(Reason reason, Object logits, double label, double weight) {
+      long row = next++;
+      if (!reason.isInvalid()) {
+        return;
+      }
+      if (strict) {
+        first =
+            new Gates.InvalidRow(
+                file, row, ReasonDetail.describe(reason, logits, label, null, weight));
+        throw new Stop();
+      }
+      if (count == limit) {
+        overflow = true;
+        return;
+      }
+      if (count == rows.length) {
+        int size = Math.min(limit, Math.max(16, 2 * count));
+        rows = Arrays.copyOf(rows, size);
+        reasons = Arrays.copyOf(reasons, size);
+      }
+      rows[count] = row;
+      reasons[count] = (byte) reason.ordinal();
+      count++;
+    }
+
+    /** The kept positions, or null when there were more than the limit (or none were kept). */
+    Quarantine.Positions positions() {
+      if (overflow || limit == 0) {
+        return null;
+      }
+      return new Quarantine.Positions(Arrays.copyOf(rows, count), Arrays.copyOf(reasons, count));
     }
   }
 }

@@ -186,6 +186,29 @@ class ClusterIT {
             hdfsUri + "/out/page-metrics");
     assertThat(pagesFromHdfs.exitCode()).as(pagesFromHdfs.err()).isZero();
     JsonNode onHdfsPages = readHdfsJson("/out/page-metrics/metrics.json");
+
+    // --overwrite on HDFS: the new output is swapped in whole, nothing left beside it.
+    Result overwritten =
+        submit(
+            "evaluate",
+            "--input",
+            hdfsUri + "/data/generated",
+            "--logits",
+            "logits",
+            "--label",
+            "label",
+            "--top-k",
+            "1,3",
+            "--output",
+            hdfsUri + "/out/page-metrics",
+            "--overwrite");
+    assertThat(overwritten.exitCode()).as(overwritten.err()).isZero();
+    assertThat(readHdfsJson("/out/page-metrics/metrics.json").get("top_k").size()).isEqualTo(2);
+    assertThat(hdfsFs.exists(new org.apache.hadoop.fs.Path("/out/page-metrics/_SUCCESS"))).isTrue();
+    for (org.apache.hadoop.fs.FileStatus status :
+        hdfsFs.listStatus(new org.apache.hadoop.fs.Path("/out"))) {
+      assertThat(status.getPath().getName()).doesNotStartWith(".page-metrics.xent-");
+    }
     assertThat(onLocal.get("reader").asText()).isEqualTo("page");
     assertThat(onCluster.get("reader").asText()).isEqualTo("page");
     assertThat(onHdfs.get("reader").asText()).isEqualTo("spark");

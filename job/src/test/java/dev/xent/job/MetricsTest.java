@@ -40,6 +40,7 @@ class MetricsTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -53,6 +54,7 @@ class MetricsTest {
             "rows_ignored",
             "invalid_by_reason",
             "rows_infinite_loss",
+            "quarantine",
             "weight_sum",
             "effective_sample_size",
             "mean_loss",

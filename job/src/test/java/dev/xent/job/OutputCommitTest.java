@@ -22,11 +22,16 @@ class OutputCommitTest {
     Path out = tmp.resolve("out");
     Run run = evaluate(input, "--label", "label", "--per-class", "--output", out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
+    // The audit rows hold invalid rows: their quarantine is one of the outputs.
     assertThat(names(out))
-        .containsExactlyInAnyOrder("_SUCCESS", "metrics.json", "per_class.parquet");
+        .containsExactlyInAnyOrder("_SUCCESS", "metrics.json", "per_class.parquet", "invalid");
+    assertThat(names(out.resolve("invalid")))
+        .contains("_SUCCESS")
+        .noneMatch(n -> n.startsWith("._"));
     // _SUCCESS is the last file written.
     assertThat(Files.getLastModifiedTime(out.resolve("_SUCCESS")))
-        .isGreaterThanOrEqualTo(Files.getLastModifiedTime(out.resolve("metrics.json")));
+        .isGreaterThanOrEqualTo(Files.getLastModifiedTime(out.resolve("metrics.json")))
+        .isGreaterThanOrEqualTo(Files.getLastModifiedTime(out.resolve("invalid/_SUCCESS")));
   }
 
   @Test
@@ -47,7 +52,7 @@ class OutputCommitTest {
     assertThat(names(out)).contains("per_class.parquet", "slices.parquet");
     Run second = evaluate(input, "--label", "label", "--output", out.toString(), "--overwrite");
     assertThat(second.exitCode()).as(second.err()).isZero();
-    assertThat(names(out)).containsExactlyInAnyOrder("_SUCCESS", "metrics.json");
+    assertThat(names(out)).containsExactlyInAnyOrder("_SUCCESS", "metrics.json", "invalid");
   }
 
   private static List<String> names(Path dir) throws IOException {

@@ -18,6 +18,9 @@ import java.io.Serializable;
  * cw_c·((1−E)·p_c + E/C)·L_c} and {@code ω = w} (PyTorch divides soft-label losses by the row
  * count, not by class weights). Sigmoid: targets {@code t·(1−E) + E/2}, {@code l = Σ_c cw_c·ℓ_c},
  * {@code ω = w}; each element's σ(z_c) is binned for calibration against its unsmoothed target.
+ *
+ * <p>Each method returns the row's status ({@link Reason#OK}, {@link Reason#IGNORED} or why it is
+ * invalid), so a caller that keeps invalid rows (the quarantine) uses this very verdict.
  */
 public final class RowAuditor implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -45,17 +48,18 @@ public final class RowAuditor implements Serializable {
   }
 
   /** A row that cannot be read as numbers: the logits or the label is null (or an element). */
-  public void nullRow(Evaluation into) {
+  public Reason nullRow(Evaluation into) {
     into.unscored(Reason.NULL_INPUT);
+    return Reason.NULL_INPUT;
   }
 
   /**
    * Sparse softmax: an integer class label held as a double; {@code weight} is read if weighted.
    */
-  public void sparse(float[] z, double label, double weight, Evaluation into) {
+  public Reason sparse(float[] z, double label, double weight, Evaluation into) {
     if (ignores(label)) {
       into.unscored(Reason.IGNORED);
-      return;
+      return Reason.IGNORED;
     }
     int k = Logits.argmax(z);
     Reason reason = Scoring.softmaxLogits(k, k < 0 ? 0 : z[k]);
@@ -67,7 +71,7 @@ public final class RowAuditor implements Serializable {
     }
     if (!reason.isOk()) {
       into.unscored(reason);
-      return;
+      return reason;
     }
     int y = (int) label;
     double max = z[k];
@@ -86,12 +90,13 @@ public final class RowAuditor implements Serializable {
     boolean correct = k == y;
     int rank = correct ? 0 : rankLimit > 1 ? LabelRank.of(z, y) : 1;
     into.softmax(z.length, y, k, loss, rowWeight(weight) * cwy, correct, rank, 1.0 / (1.0 + rest));
+    return Reason.OK;
   }
 
-  public void sparse(double[] z, double label, double weight, Evaluation into) {
+  public Reason sparse(double[] z, double label, double weight, Evaluation into) {
     if (ignores(label)) {
       into.unscored(Reason.IGNORED);
-      return;
+      return Reason.IGNORED;
     }
     int k = Logits.argmax(z);
     Reason reason = Scoring.softmaxLogits(k, k < 0 ? 0 : z[k]);
@@ -103,7 +108,7 @@ public final class RowAuditor implements Serializable {
     }
     if (!reason.isOk()) {
       into.unscored(reason);
-      return;
+      return reason;
     }
     int y = (int) label;
     double max = z[k];
@@ -121,10 +126,11 @@ public final class RowAuditor implements Serializable {
     boolean correct = k == y;
     int rank = correct ? 0 : rankLimit > 1 ? LabelRank.of(z, y) : 1;
     into.softmax(z.length, y, k, loss, rowWeight(weight) * cwy, correct, rank, 1.0 / (1.0 + rest));
+    return Reason.OK;
   }
 
   /** Dense softmax: a probability row; the row's class is the first maximum of p. */
-  public void dense(float[] z, double[] p, double weight, Evaluation into) {
+  public Reason dense(float[] z, double[] p, double weight, Evaluation into) {
     int k = Logits.argmax(z);
     Reason reason = Scoring.softmaxLogits(k, k < 0 ? 0 : z[k]);
     if (reason.isOk()) {
@@ -135,7 +141,7 @@ public final class RowAuditor implements Serializable {
     }
     if (!reason.isOk()) {
       into.unscored(reason);
-      return;
+      return reason;
     }
     checkClassWeights(z.length);
     double rest = Logits.restMass(z, k);
@@ -148,9 +154,10 @@ public final class RowAuditor implements Serializable {
     boolean correct = k == y;
     int rank = correct ? 0 : rankLimit > 1 ? LabelRank.of(z, y) : 1;
     into.softmax(z.length, y, k, loss, rowWeight(weight), correct, rank, 1.0 / (1.0 + rest));
+    return Reason.OK;
   }
 
-  public void dense(double[] z, double[] p, double weight, Evaluation into) {
+  public Reason dense(double[] z, double[] p, double weight, Evaluation into) {
     int k = Logits.argmax(z);
     Reason reason = Scoring.softmaxLogits(k, k < 0 ? 0 : z[k]);
     if (reason.isOk()) {
@@ -161,7 +168,7 @@ public final class RowAuditor implements Serializable {
     }
     if (!reason.isOk()) {
       into.unscored(reason);
-      return;
+      return reason;
     }
     checkClassWeights(z.length);
     double rest = Logits.restMass(z, k);
@@ -174,10 +181,11 @@ public final class RowAuditor implements Serializable {
     boolean correct = k == y;
     int rank = correct ? 0 : rankLimit > 1 ? LabelRank.of(z, y) : 1;
     into.softmax(z.length, y, k, loss, rowWeight(weight), correct, rank, 1.0 / (1.0 + rest));
+    return Reason.OK;
   }
 
   /** Sigmoid: independent binary targets in [0, 1]; the row loss is the (weighted) element sum. */
-  public void sigmoid(float[] z, double[] t, double weight, Evaluation into) {
+  public Reason sigmoid(float[] z, double[] t, double weight, Evaluation into) {
     Reason reason = Validity.logits(z, false);
     if (reason.isOk()) {
       reason = Validity.sigmoidTargets(t, z.length);
@@ -187,7 +195,7 @@ public final class RowAuditor implements Serializable {
     }
     if (!reason.isOk()) {
       into.unscored(reason);
-      return;
+      return reason;
     }
     checkClassWeights(z.length);
     double w = rowWeight(weight);
@@ -195,9 +203,10 @@ public final class RowAuditor implements Serializable {
     for (int c = 0; c < z.length; c++) {
       into.sigmoidElement(sigmoid(z[c]), t[c], classWeights == null ? w : w * classWeights[c]);
     }
+    return Reason.OK;
   }
 
-  public void sigmoid(double[] z, double[] t, double weight, Evaluation into) {
+  public Reason sigmoid(double[] z, double[] t, double weight, Evaluation into) {
     Reason reason = Validity.logits(z, false);
     if (reason.isOk()) {
       reason = Validity.sigmoidTargets(t, z.length);
@@ -207,7 +216,7 @@ public final class RowAuditor implements Serializable {
     }
     if (!reason.isOk()) {
       into.unscored(reason);
-      return;
+      return reason;
     }
     checkClassWeights(z.length);
     double w = rowWeight(weight);
@@ -215,6 +224,7 @@ public final class RowAuditor implements Serializable {
     for (int c = 0; c < z.length; c++) {
       into.sigmoidElement(sigmoid(z[c]), t[c], classWeights == null ? w : w * classWeights[c]);
     }
+    return Reason.OK;
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.xent.spark;
 
 import dev.xent.kernel.Evaluation;
 import dev.xent.kernel.Reason;
+import dev.xent.kernel.ReasonDetail;
 import dev.xent.kernel.RowAuditor;
 import dev.xent.kernel.Scored;
 import dev.xent.kernel.Scoring;
@@ -78,48 +79,63 @@ public final class RowScorer implements Serializable {
    * Validates and scores one row under an audit's options into {@code into}, with the same
    * conversions as {@link #score}. {@code weight} is the row's weight (NaN when NULL; read only
    * when the audit is weighted). A label equal to the ignore index makes the row ignored even when
-   * its logits are null.
+   * its logits are null. Returns the row's status, the one {@code into} counted.
    */
-  public void audit(
+  public Reason audit(
       Object logitsValue, Object labelValue, double weight, RowAuditor auditor, Evaluation into) {
     if (!sigmoid && labelKind.isScalar() && labelValue != null) {
       double label = InputTypes.numericValue(labelValue);
       if (auditor.ignores(label)) {
         into.unscored(Reason.IGNORED);
-        return;
+        return Reason.IGNORED;
       }
       Object z =
           logitsValue == null
               ? null
               : InputTypes.logits(logitsValue, logitsKind, logitElementsNullable);
       if (z == null) {
-        auditor.nullRow(into);
-      } else if (z instanceof float[] f) {
-        auditor.sparse(f, label, weight, into);
-      } else {
-        auditor.sparse((double[]) z, label, weight, into);
+        return auditor.nullRow(into);
       }
-      return;
+      return z instanceof float[] f
+          ? auditor.sparse(f, label, weight, into)
+          : auditor.sparse((double[]) z, label, weight, into);
     }
     if (logitsValue == null || labelValue == null) {
-      auditor.nullRow(into);
-      return;
+      return auditor.nullRow(into);
     }
     Object z = InputTypes.logits(logitsValue, logitsKind, logitElementsNullable);
     double[] row = z == null ? null : InputTypes.labelRow(labelValue, labelKind, labelType);
     if (row == null) {
-      auditor.nullRow(into);
+      return auditor.nullRow(into);
     } else if (sigmoid) {
-      if (z instanceof float[] f) {
-        auditor.sigmoid(f, row, weight, into);
-      } else {
-        auditor.sigmoid((double[]) z, row, weight, into);
-      }
-    } else if (z instanceof float[] f) {
-      auditor.dense(f, row, weight, into);
-    } else {
-      auditor.dense((double[]) z, row, weight, into);
+      return z instanceof float[] f
+          ? auditor.sigmoid(f, row, weight, into)
+          : auditor.sigmoid((double[]) z, row, weight, into);
     }
+    return z instanceof float[] f
+        ? auditor.dense(f, row, weight, into)
+        : auditor.dense((double[]) z, row, weight, into);
+  }
+
+  /**
+   * Why a row this scorer gave {@code reason} is invalid, with the offending value ({@link
+   * ReasonDetail}), from the same values {@link #audit} read.
+   */
+  public String describe(Reason reason, Object logitsValue, Object labelValue, double weight) {
+    Object z =
+        logitsValue == null
+            ? null
+            : InputTypes.logits(logitsValue, logitsKind, logitElementsNullable);
+    double label = Double.NaN;
+    double[] labels = null;
+    if (labelValue != null) {
+      if (!sigmoid && labelKind.isScalar()) {
+        label = InputTypes.numericValue(labelValue);
+      } else {
+        labels = InputTypes.labelRow(labelValue, labelKind, labelType);
+      }
+    }
+    return ReasonDetail.describe(reason, z, label, labels, weight);
   }
 
   /** Validates and scores one row; a null value (or null element) gives {@code null_input}. */

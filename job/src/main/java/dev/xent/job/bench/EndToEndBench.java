@@ -191,6 +191,9 @@ public final class EndToEndBench {
                     List.of(),
                     null,
                     EvaluateConfig.MIN_SLICE_ROWS_DEFAULT,
+                    false,
+                    null,
+                    null,
                     false));
         yield new double[] {metrics.stats().meanLoss(), metrics.stats().accuracy()};
       }

@@ -7,6 +7,7 @@ import dev.xent.job.EvaluateConfig.Reader;
 import dev.xent.job.EvaluateJob;
 import dev.xent.job.Metrics;
 import dev.xent.job.Sessions;
+import dev.xent.job.XentGateException;
 import dev.xent.job.XentUsageException;
 import dev.xent.kernel.AuditOptions;
 import java.io.PrintWriter;
@@ -181,6 +182,32 @@ public final class EvaluateCommand implements Callable<Integer> {
               + " skipped_files) instead of failing.")
   boolean skipCorruptFiles;
 
+  @Option(
+      names = "--quarantine",
+      paramLabel = "PATH",
+      description =
+          "Write the invalid rows (every input column and their status) as Parquet here"
+              + " (default: DIR/invalid with --output DIR).")
+  String quarantine;
+
+  @Option(names = "--no-quarantine", description = "Do not write the invalid rows.")
+  boolean noQuarantine;
+
+  @Option(
+      names = "--max-invalid-fraction",
+      paramLabel = "F",
+      description =
+          "Fail (exit 3) after writing everything when more than this fraction of the rows is"
+              + " invalid (0 <= F <= 1; default: report only).")
+  Double maxInvalidFraction;
+
+  @Option(
+      names = "--strict",
+      description =
+          "Stop at the first invalid row (least file, then row index) and fail with exit 3,"
+              + " naming it; nothing is written.")
+  boolean strict;
+
   @Mixin SparkOptions spark;
 
   @Spec CommandSpec spec;
@@ -193,14 +220,28 @@ public final class EvaluateCommand implements Callable<Integer> {
       SparkSession session = handle.session();
       PrintWriter out = spec.commandLine().getOut();
       Metrics metrics;
+      XentGateException failed = null;
       try (Progress progress = Progress.start(session, spec.commandLine().getErr(), spark.quiet)) {
         metrics = EvaluateJob.run(session, config);
+      } catch (XentGateException e) {
+        // The fraction gate fails after everything is written: show what was written, then fail.
+        if (e.metrics() == null) {
+          throw e;
+        }
+        metrics = e.metrics();
+        failed = e;
       }
       out.print(metrics.summary());
       if (output != null) {
         out.println("metrics written to " + output + "/metrics.json");
       }
+      if (metrics.quarantine() != null) {
+        out.println("invalid rows written to " + metrics.quarantine());
+      }
       out.flush();
+      if (failed != null) {
+        throw failed;
+      }
       return 0;
     }
   }
@@ -239,7 +280,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         groupBy,
         filter,
         minSliceRows,
-        skipCorruptFiles);
+        skipCorruptFiles,
+        EvaluateConfig.quarantinePath(output, quarantine, noQuarantine),
+        maxInvalidFraction,
+        strict);
   }
 
   /** The audit's messages name its options; the CLI's name the flags. */

@@ -1,5 +1,6 @@
 package dev.xent.job.cli;
 
+import dev.xent.job.XentGateException;
 import dev.xent.job.XentRunException;
 import dev.xent.job.XentUsageException;
 import dev.xent.job.XentVersion;
@@ -9,7 +10,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code xent} command line. Exit codes: 0 success, 2 a usage or input-schema problem found
- * before any data was scanned (or an output that would be overwritten), 1 a failure while running.
+ * before any data was scanned (or an output that would be overwritten), 1 a failure while running,
+ * 3 a quality gate failed ({@code --max-invalid-fraction}, {@code --strict}).
  */
 @Command(
     name = "xent",
@@ -20,6 +22,7 @@ import picocli.CommandLine.Command;
 public final class XentCli implements Runnable {
   public static final int EXIT_USAGE = 2;
   public static final int EXIT_FAILURE = 1;
+  public static final int EXIT_GATE = 3;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -59,6 +62,11 @@ public final class XentCli implements Runnable {
       err.println("xent: " + e.getMessage());
       err.flush();
       return EXIT_USAGE;
+    }
+    if (e instanceof XentGateException) {
+      err.println("xent: " + e.getMessage());
+      err.flush();
+      return EXIT_GATE;
     }
     boolean verbose = parsed != null && parsed.hasMatchedOption("--verbose");
     if (parsed != null && parsed.subcommand() != null) {

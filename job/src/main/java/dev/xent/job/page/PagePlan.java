@@ -45,13 +45,19 @@ public final class PagePlan implements Serializable {
   private final String unsupportedReason;
   private final boolean doublePrecision;
   private final long rows;
+  private final List<String> columns;
 
   private PagePlan(
-      List<PageTask> tasks, String unsupportedReason, boolean doublePrecision, long rows) {
+      List<PageTask> tasks,
+      String unsupportedReason,
+      boolean doublePrecision,
+      long rows,
+      List<String> columns) {
     this.tasks = List.copyOf(tasks);
     this.unsupportedReason = unsupportedReason;
     this.doublePrecision = doublePrecision;
     this.rows = rows;
+    this.columns = List.copyOf(columns);
   }
 
   /** Tasks are not made smaller than this to balance the load (Spark's default open cost). */
@@ -102,6 +108,7 @@ public final class PagePlan implements Serializable {
     PrimitiveTypeName weightType = null;
     long rows = 0;
     long totalBytes = 0;
+    List<String> columns = new ArrayList<>();
     for (String file : files) {
       String name = new Path(file).getName();
       FilePlan plan;
@@ -120,6 +127,7 @@ public final class PagePlan implements Serializable {
         }
         if (doubles == null) {
           doubles = layout.doubleLogits;
+          meta.getSchema().getFields().forEach(field -> columns.add(field.getName()));
           labelType = layout.labelType();
           weightType = layout.weightType();
         } else if (doubles != layout.doubleLogits
@@ -150,7 +158,7 @@ public final class PagePlan implements Serializable {
     }
     // Largest first: Spark starts tasks in order, so the small ones fill in at the end.
     tasks.sort(Comparator.comparingLong(PageTask::bytes).reversed());
-    return new PagePlan(tasks, null, doubles != null && doubles, rows);
+    return new PagePlan(tasks, null, doubles != null && doubles, rows, columns);
   }
 
   /** A file's footer, given or read, and a reader opened only when an offset index is needed. */
@@ -269,15 +277,18 @@ public final class PagePlan implements Serializable {
     void addTasks(long taskBytes, List<PageTask> tasks) {
       List<PageTask.Piece> pending = new ArrayList<>();
       long pendingBytes = 0;
+      long groupStart = 0;
       for (int index = 0; index < groups.size(); index++) {
         long rowCount = groups.get(index).getRowCount();
+        long start = groupStart;
+        groupStart += rowCount;
         if (bytes[index] > taskBytes && logitsPages[index] != null) {
           if (!pending.isEmpty()) {
             tasks.add(new PageTask(file, pending, pendingBytes));
             pending = new ArrayList<>();
             pendingBytes = 0;
           }
-          split(index, rowCount, taskBytes, tasks);
+          split(index, rowCount, start, taskBytes, tasks);
           continue;
         }
         if (!pending.isEmpty() && pendingBytes + bytes[index] > taskBytes) {
@@ -285,7 +296,7 @@ public final class PagePlan implements Serializable {
           pending = new ArrayList<>();
           pendingBytes = 0;
         }
-        pending.add(new PageTask.Piece(index, -1, -1, 0, rowCount));
+        pending.add(new PageTask.Piece(index, -1, -1, 0, rowCount, start));
         pendingBytes += bytes[index];
       }
       if (!pending.isEmpty()) {
@@ -303,7 +314,8 @@ public final class PagePlan implements Serializable {
     }
 
     /** Runs of consecutive logits pages of about {@code taskBytes} each, one task per run. */
-    private void split(int index, long rowCount, long taskBytes, List<PageTask> tasks) {
+    private void split(
+        int index, long rowCount, long groupStart, long taskBytes, List<PageTask> tasks) {
       OffsetIndex pages = logitsPages[index];
       int first = 0;
       long runBytes = 0;
@@ -317,7 +329,7 @@ public final class PagePlan implements Serializable {
           tasks.add(
               new PageTask(
                   file,
-                  List.of(new PageTask.Piece(index, first, page + 1, firstRow, endRow)),
+                  List.of(new PageTask.Piece(index, first, page + 1, firstRow, endRow, groupStart)),
                   runBytes + share));
           first = page + 1;
           runBytes = 0;
@@ -327,7 +339,7 @@ public final class PagePlan implements Serializable {
   }
 
   private static PagePlan unsupported(String reason) {
-    return new PagePlan(List.of(), reason, false, 0);
+    return new PagePlan(List.of(), reason, false, 0, List.of());
   }
 
   /** Why the page reader cannot read this input (one sentence naming file, column or feature). */
@@ -343,6 +355,11 @@ public final class PagePlan implements Serializable {
   /** Whether the logits are stored as DOUBLE (else FLOAT). */
   public boolean doublePrecision() {
     return doublePrecision;
+  }
+
+  /** The top-level column names of the first file, from its footer. */
+  public List<String> columns() {
+    return columns;
   }
 
   /** Rows over all files. */

@@ -115,7 +115,10 @@ public final class PageRowReader {
                   ? null
                   : new LabelPages(
                       store.getPageReader(layout.weight), layout.weight, piece.firstRow());
+          sink.piece(piece.fileRow());
           rows.readGroup(store.getPageReader(layout.logits), labels, (int) count);
+        } catch (PageRowSink.Stop e) {
+          throw e;
         } catch (IOException | RuntimeException e) {
           throw new IOException("Cannot read " + where + ": " + e.getMessage(), e);
         }
@@ -239,6 +242,9 @@ public final class PageRowReader {
           } else {
             assemble(entries, labels, rows);
           }
+        } catch (PageRowSink.Stop e) {
+          // The sink's own way out (--strict), not a damaged page.
+          throw e;
         } catch (IOException | RuntimeException e) {
           throw LocatedPageException.of(
               column, "page " + index + " (rows from " + firstRow + ")", e);

@@ -20,10 +20,18 @@ public record PageTask(String file, List<Piece> pieces, long bytes) implements S
   /**
    * Rows {@code [firstRow, endRow)} of row group {@code rowGroup}, and the logits pages {@code
    * [firstPage, endPage)} that hold them ({@code firstPage < 0}: the whole row group, read without
-   * an offset index).
+   * an offset index). {@code groupStart} is the index in the file of the row group's first row (the
+   * rows of all earlier row groups of the footer), so row {@code r} of the group is row {@code
+   * groupStart + r} of the file: the numbering of Spark's {@code _metadata.row_index}.
    */
-  public record Piece(int rowGroup, int firstPage, int endPage, long firstRow, long endRow)
+  public record Piece(
+      int rowGroup, int firstPage, int endPage, long firstRow, long endRow, long groupStart)
       implements Serializable {
+    /** The index in the file of the piece's first row. */
+    public long fileRow() {
+      return groupStart + firstRow;
+    }
+
     public boolean wholeRowGroup() {
       return firstPage < 0;
     }
