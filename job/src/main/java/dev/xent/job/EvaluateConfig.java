@@ -27,6 +27,7 @@ import java.util.Map;
  * @param minSliceRows scored rows a slice needs to be an outlier candidate
  * @param skipCorruptFiles leave out (and list) input files whose footer cannot be read, instead of
  *     failing
+ * @param report write {@code report.html} into {@code output} (when given)
  */
 public record EvaluateConfig(
     String input,
@@ -45,9 +46,13 @@ public record EvaluateConfig(
     List<String> groupBy,
     String filter,
     int minSliceRows,
-    boolean skipCorruptFiles) {
+    boolean skipCorruptFiles,
+    boolean report) {
 
   public static final int MIN_SLICE_ROWS_DEFAULT = 30;
+
+  /** Whether {@code --output} gets report.html ({@code --report}, off with {@code --no-report}). */
+  public static final boolean REPORT_DEFAULT = true;
 
   /** A plain evaluation: no weights, slices or filter, default audit options. */
   public EvaluateConfig(
@@ -79,7 +84,8 @@ public record EvaluateConfig(
         List.of(),
         null,
         MIN_SLICE_ROWS_DEFAULT,
-        false);
+        false,
+        REPORT_DEFAULT);
   }
 
   /** The input and per-row file formats. */

@@ -217,6 +217,10 @@ public final class EvaluateJob {
             config.skipCorruptFiles() ? files.skipped() : null);
     if (config.output() != null) {
       Outputs.writeText(hadoop, config.output(), "metrics.json", Json.pretty(metrics.toJsonMap()));
+      if (config.report()) {
+        // Rendered from the files just written, so it is the page `xent report` would rebuild.
+        ReportOutput.write(hadoop, config.output());
+      }
       Outputs.commit(hadoop, config.output());
     }
     return metrics;

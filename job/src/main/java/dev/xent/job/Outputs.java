@@ -78,9 +78,9 @@ final class Outputs {
   /** The marker written last: an output directory without it is incomplete. */
   static final String SUCCESS = "_SUCCESS";
 
-  /** What {@code evaluate} writes into {@code --output}, {@code metrics.json} last but one. */
+  /** What {@code evaluate} writes into {@code --output} ({@code report.html} last but one). */
   static final java.util.List<String> OUTPUT_NAMES =
-      java.util.List.of("metrics.json", "per_class.parquet", "slices.parquet");
+      java.util.List.of("metrics.json", "per_class.parquet", "slices.parquet", "report.html");
 
   /**
    * Starts writing an output directory: removes {@code _SUCCESS} of a previous run first, then its

@@ -191,6 +191,7 @@ public final class EndToEndBench {
                     List.of(),
                     null,
                     EvaluateConfig.MIN_SLICE_ROWS_DEFAULT,
+                    false,
                     false));
         yield new double[] {metrics.stats().meanLoss(), metrics.stats().accuracy()};
       }

@@ -8,6 +8,7 @@ import dev.xent.job.EvaluateJob;
 import dev.xent.job.Metrics;
 import dev.xent.job.Sessions;
 import dev.xent.job.XentUsageException;
+import dev.xent.job.report.HtmlReport;
 import dev.xent.kernel.AuditOptions;
 import java.io.PrintWriter;
 import java.util.List;
@@ -181,6 +182,14 @@ public final class EvaluateCommand implements Callable<Integer> {
               + " skipped_files) instead of failing.")
   boolean skipCorruptFiles;
 
+  @Option(
+      names = "--report",
+      negatable = true,
+      defaultValue = "" + EvaluateConfig.REPORT_DEFAULT,
+      fallbackValue = "true",
+      description = "Write DIR/report.html with --output (default: on; --no-report leaves it out).")
+  boolean report;
+
   @Mixin SparkOptions spark;
 
   @Spec CommandSpec spec;
@@ -199,6 +208,9 @@ public final class EvaluateCommand implements Callable<Integer> {
       out.print(metrics.summary());
       if (output != null) {
         out.println("metrics written to " + output + "/metrics.json");
+        if (report) {
+          out.println("report written to " + output + "/" + HtmlReport.FILE);
+        }
       }
       out.flush();
       return 0;
@@ -239,7 +251,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         groupBy,
         filter,
         minSliceRows,
-        skipCorruptFiles);
+        skipCorruptFiles,
+        report);
   }
 
   /** The audit's messages name its options; the CLI's name the flags. */
