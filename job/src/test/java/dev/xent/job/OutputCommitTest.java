@@ -23,9 +23,11 @@ class OutputCommitTest {
     Run run = evaluate(input, "--label", "label", "--per-class", "--output", out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(names(out))
-        .containsExactlyInAnyOrder("_SUCCESS", "metrics.json", "per_class.parquet");
-    // _SUCCESS is the last file written.
+        .containsExactlyInAnyOrder("_SUCCESS", "metrics.json", "per_class.parquet", "report.html");
+    // _SUCCESS is the last file written, the report the last but one.
     assertThat(Files.getLastModifiedTime(out.resolve("_SUCCESS")))
+        .isGreaterThanOrEqualTo(Files.getLastModifiedTime(out.resolve("report.html")));
+    assertThat(Files.getLastModifiedTime(out.resolve("report.html")))
         .isGreaterThanOrEqualTo(Files.getLastModifiedTime(out.resolve("metrics.json")));
   }
 
@@ -44,8 +46,12 @@ class OutputCommitTest {
             "--output",
             out.toString());
     assertThat(first.exitCode()).as(first.err()).isZero();
-    assertThat(names(out)).contains("per_class.parquet", "slices.parquet");
-    Run second = evaluate(input, "--label", "label", "--output", out.toString(), "--overwrite");
+    assertThat(names(out)).contains("per_class.parquet", "slices.parquet", "report.html");
+    // Without a report this time: the first run's report.html must not survive as if it were
+    // this run's.
+    Run second =
+        evaluate(
+            input, "--label", "label", "--no-report", "--output", out.toString(), "--overwrite");
     assertThat(second.exitCode()).as(second.err()).isZero();
     assertThat(names(out)).containsExactlyInAnyOrder("_SUCCESS", "metrics.json");
   }
