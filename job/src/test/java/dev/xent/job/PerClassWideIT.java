@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.xent.job.PackagedCli.Result;
 import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  * jar in a JVM of its own with {@code -Xmx1g}, the page reader and Spark's reader.
  */
 class PerClassWideIT {
-  private static final Path ROOT = projectRoot();
   private static final int CLASSES = 262_144;
   private static final int ROWS = 200;
 
@@ -96,46 +93,7 @@ class PerClassWideIT {
     return files == null ? List.of() : Arrays.asList(files);
   }
 
-  record Result(int exitCode, String out, String err) {}
-
-  /** The packaged CLI in a JVM of its own, as scripts/xent starts it. */
   private Result xent(String heap, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    String options =
-        Files.readString(ROOT.resolve("job/target/classes/xent-jvm-options.txt")).trim();
-    command.addAll(Arrays.asList(options.split("\\s+")));
-    command.add("-Xmx" + heap);
-    command.add("-Dlog4j2.configurationFile=" + ROOT.resolve("conf/log4j2-cli.properties"));
-    command.add("-cp");
-    command.add(
-        ROOT.resolve("job/target/xent-job.jar")
-            + File.pathSeparator
-            + Files.readString(ROOT.resolve("job/target/spark-classpath.txt")).trim());
-    command.add("dev.xent.job.cli.XentCli");
-    command.addAll(Arrays.asList(args));
-    File out = Files.createTempFile(tmp, "out", ".txt").toFile();
-    File err = Files.createTempFile(tmp, "err", ".txt").toFile();
-    ProcessBuilder builder =
-        new ProcessBuilder(command).directory(ROOT.toFile()).redirectOutput(out).redirectError(err);
-    builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    Process process = builder.start();
-    if (!process.waitFor(10, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-      throw new AssertionError(command + " timed out; stderr:\n" + Files.readString(err.toPath()));
-    }
-    return new Result(
-        process.exitValue(), Files.readString(out.toPath()), Files.readString(err.toPath()));
-  }
-
-  private static Path projectRoot() {
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.exists(dir.resolve("scripts/xent"))) {
-      dir = dir.getParent();
-    }
-    if (dir == null) {
-      throw new IllegalStateException("Cannot find the project root above " + Path.of(""));
-    }
-    return dir;
+    return PackagedCli.run(tmp, heap, args);
   }
 }
