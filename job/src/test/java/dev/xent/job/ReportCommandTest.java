@@ -61,4 +61,19 @@ class ReportCommandTest {
         .contains("nothing/metrics.json' does not exist")
         .contains("is not the --output directory of a finished evaluate");
   }
+
+  @Test
+  void aMetricsFileEditedAfterTheRunIsNamedWithItsChecksumFile() throws IOException {
+    Path input = JobTestSupport.writeMixedReasons(tmp.resolve("mixed"));
+    Path out = tmp.resolve("out");
+    Run run = evaluate(input, "--label", "label", "--output", out.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    Path metrics = out.resolve("metrics.json");
+    Files.writeString(metrics, Files.readString(metrics).replace("\"rows\"", "\"rows\" "));
+    Run rebuilt = cli("report", out.toString());
+    assertThat(rebuilt.exitCode()).isEqualTo(1);
+    assertThat(rebuilt.err())
+        .contains("Cannot write the report: '")
+        .contains("metrics.json' does not match its checksum file (.metrics.json.crc)");
+  }
 }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringWriter;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -55,6 +56,13 @@ public final class HtmlReport {
     JsonNode metrics;
     try (InputStream in = fs.open(metricsPath)) {
       metrics = new ObjectMapper().readTree(in);
+    } catch (ChecksumException e) {
+      throw new IOException(
+          "Cannot write the report: '"
+              + metricsPath
+              + "' does not match its checksum file (.metrics.json.crc): it changed after xent"
+              + " wrote it; delete the .crc file if the change was on purpose",
+          e);
     } catch (IOException e) {
       throw new IOException(
           "Cannot write the report: '" + metricsPath + "' is not JSON: " + e.getMessage(), e);
