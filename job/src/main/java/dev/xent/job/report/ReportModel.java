@@ -737,7 +737,15 @@ public final class ReportModel {
         }
         rows.add(new Row(cells, false));
       }
-      tables.add(new ReportView.Table(path, List.copyOf(keys), rows));
+      List<Cell> headers = new ArrayList<>();
+      for (String k : keys) {
+        boolean numeric = true;
+        for (JsonNode o : node) {
+          numeric &= o.get(k) == null || o.get(k).isNumber();
+        }
+        headers.add(new Cell(k, numeric));
+      }
+      tables.add(new ReportView.Table(path, headers, rows));
     } else {
       entries.add(new Item(path.isEmpty() ? "run" : path, scalar(node), ""));
     }

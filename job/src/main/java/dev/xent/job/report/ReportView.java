@@ -138,5 +138,5 @@ public record ReportView(
   public record Manifest(List<Item> entries, List<Table> tables) {}
 
   /** A titled table. */
-  public record Table(String title, List<String> headers, List<Row> rows) {}
+  public record Table(String title, List<Cell> headers, List<Row> rows) {}
 }

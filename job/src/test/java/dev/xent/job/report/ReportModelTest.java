@@ -168,7 +168,12 @@ class ReportModelTest {
     assertThat(m.tables()).hasSize(1);
     ReportView.Table files = m.tables().get(0);
     assertThat(files.title()).isEqualTo("input_files");
-    assertThat(files.headers()).containsExactly("path", "size", "rows");
+    assertThat(files.headers())
+        .extracting(ReportView.Cell::text, ReportView.Cell::numeric)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("path", false),
+            org.assertj.core.groups.Tuple.tuple("size", true),
+            org.assertj.core.groups.Tuple.tuple("rows", true));
     assertThat(files.rows().get(1).cells())
         .extracting(ReportView.Cell::text)
         .containsExactly("p2", "", "4");
