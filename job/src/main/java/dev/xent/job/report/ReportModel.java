@@ -134,7 +134,7 @@ public final class ReportModel {
         new Item(
             "rows with infinite loss",
             Fmt.count(m.path("rows_infinite_loss").asLong()),
-            "a label of probability 0"));
+            "the label's probability is 0 (masked, or underflowed)"));
     if (m.hasNonNull("weight")) {
       items.add(new Item("weight sum", Fmt.real(Fmt.number(m.get("weight_sum"))), "Σω"));
       items.add(
