@@ -293,4 +293,28 @@ class ReportModelTest {
         .isInstanceOf(IOException.class)
         .hasMessageContaining("metrics.json' is not JSON");
   }
+
+  @Test
+  void sigmoidRunsHaveNoAccuracyAndCalibrateAgainstTheMeanTarget() {
+    JsonNode m =
+        metrics(
+            ", 'weight': 'w', 'weight_sum': 2.5, 'effective_sample_size': 1.8,"
+                + " 'loss_histogram': [{'lower': 0.5, 'upper': 1.0, 'count': 3, 'weight': 2.5}],"
+                + " 'calibration': [{'bin': 0, 'lower': 0.0, 'upper': 1.0, 'count': 6,"
+                + " 'weight': 2.5, 'mean_confidence': 0.4, 'accuracy': 0.3}]");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) m).put("loss", "sigmoid");
+    ReportView view = ReportModel.build(m, null);
+    assertThat(view.summary()).extracting(ReportView.Item::name).doesNotContain("accuracy");
+    assertThat(view.summary())
+        .extracting(ReportView.Item::name)
+        .contains("weight sum", "effective sample size");
+    assertThat(view.reliability().outcome()).isEqualTo("mean target");
+    assertThat(view.reliability().yTitle().text()).isEqualTo("fraction of positive targets");
+    // Weighted: the bin table carries the weight, and the page says bars count rows.
+    assertThat(view.histogram().weighted()).isTrue();
+    assertThat(view.histogram().table().get(0).cells())
+        .extracting(ReportView.Cell::text)
+        .contains("2.5");
+    assertThat(HtmlReport.render(view)).contains("Bar heights count rows");
+  }
 }
