@@ -175,6 +175,38 @@ def audit_fields(scored, softmax, top_k=(), bins=BINS, level=LEVEL):
     return doc
 
 
+# Loss histogram edges: 0, then every power of two from 2^-40 to 2^10, then +inf (the last bin
+# is closed: it holds +inf).
+LOSS_EDGES = [Fraction(0)] + [Fraction(2) ** e for e in range(-40, 11)]
+
+
+def loss_histogram(scored, weighted):
+    """Rows per bin [lower, upper) of the double nearest each loss, found by exact comparison with
+    the edges (not from exponent bits); empty bins before the first and after the last filled bin
+    are left out. With weights, each bin's weight sum too."""
+    table = [{"count": 0, "w": mpf(0)} for _ in LOSS_EDGES]
+    for r in scored:
+        loss = float(r["loss"])
+        if loss == INF:
+            b = len(LOSS_EDGES) - 1
+        else:
+            exact = Fraction(loss)
+            b = max(i for i, edge in enumerate(LOSS_EDGES) if edge <= exact)
+        table[b]["count"] += 1
+        table[b]["w"] += r["w"]
+    filled = [i for i, b in enumerate(table) if b["count"] > 0]
+    out = []
+    if not filled:
+        return out
+    for i in range(filled[0], filled[-1] + 1):
+        upper = "Infinity" if i == len(LOSS_EDGES) - 1 else float(LOSS_EDGES[i + 1])
+        entry = {"lower": float(LOSS_EDGES[i]), "upper": upper, "count": table[i]["count"]}
+        if weighted:
+            entry["weight"] = float(table[i]["w"])
+        out.append(entry)
+    return out
+
+
 def metrics(name, scored, invalid, softmax, extra, ignored=0, top_k=(), options=None):
     rows = len(scored) + sum(invalid.values()) + ignored
     infinite = sum(1 for r in scored if r["loss"] == INF)
@@ -193,6 +225,7 @@ def metrics(name, scored, invalid, softmax, extra, ignored=0, top_k=(), options=
     for key in order:
         if key in audit:
             doc[key] = audit[key]
+    doc["loss_histogram"] = loss_histogram(scored, (options or {}).get("weight") is not None)
     doc.update(extra)
     opts = {"weight": None, "class_weights": None, "ignore_index": None, "label_smoothing": 0.0,
             "top_k": list(top_k), "per_class": False, "calibration_bins": BINS, "group_by": [],

@@ -32,6 +32,7 @@ import java.util.Map;
  * @param maxInvalidFraction the gate {@code --max-invalid-fraction}: the run fails (exit 3, after
  *     writing everything) when {@code rows_invalid / rows} is above it; null for none
  * @param strict the gate {@code --strict}: stop at the first invalid row (exit 3, nothing written)
+ * @param report write {@code report.html} into {@code output} (when given)
  */
 public record EvaluateConfig(
     String input,
@@ -53,9 +54,13 @@ public record EvaluateConfig(
     boolean skipCorruptFiles,
     String quarantine,
     Double maxInvalidFraction,
-    boolean strict) {
+    boolean strict,
+    boolean report) {
 
   public static final int MIN_SLICE_ROWS_DEFAULT = 30;
+
+  /** Whether {@code --output} gets report.html ({@code --report}, off with {@code --no-report}). */
+  public static final boolean REPORT_DEFAULT = true;
 
   /** A plain evaluation: no weights, slices or filter, default audit options. */
   public EvaluateConfig(
@@ -90,7 +95,8 @@ public record EvaluateConfig(
         false,
         null,
         null,
-        false);
+        false,
+        REPORT_DEFAULT);
   }
 
   /** The directory under {@code --output} that holds the quarantine unless told otherwise. */

@@ -325,6 +325,10 @@ public final class EvaluateJob {
                 Instant.now()));
     if (staging != null) {
       Outputs.writeText(hadoop, staging, "metrics.json", Json.pretty(metrics.toJsonMap()));
+      if (config.report()) {
+        // Rendered from the files just written, so it is the page `xent report` would rebuild.
+        ReportOutput.write(hadoop, staging);
+      }
       Outputs.commit(hadoop, staging, config.output());
     }
     Gates.checkInvalidFraction(config.maxInvalidFraction(), rowsInvalid, rows, metrics);

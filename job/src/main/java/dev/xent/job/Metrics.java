@@ -5,6 +5,7 @@ import dev.xent.kernel.AuditStats;
 import dev.xent.kernel.CalibrationBin;
 import dev.xent.kernel.ClassStats;
 import dev.xent.kernel.Evaluation;
+import dev.xent.kernel.LossBin;
 import dev.xent.kernel.LossStats;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -86,6 +87,7 @@ public record Metrics(
     json.put("ece", audit.ece());
     json.put("mce", audit.mce());
     json.put("calibration", calibration(audit.calibration()));
+    json.put("loss_histogram", lossHistogram(audit.lossHistogram(), config.weighted()));
     ClassStats classes = result.classes();
     if (classes != null) {
       json.put("classes", classes.classes());
@@ -155,6 +157,34 @@ public record Metrics(
       entry.put("weight", bin.weight());
       entry.put("mean_confidence", bin.meanConfidence());
       entry.put("accuracy", bin.accuracy());
+      out.add(entry);
+    }
+    return out;
+  }
+
+  /**
+   * The bins from the first to the last non-empty one (empty bins between them kept, so the list is
+   * contiguous); none when nothing was scored. {@code weight} only for weighted runs, where it
+   * differs from the count.
+   */
+  static List<Map<String, Object>> lossHistogram(List<LossBin> bins, boolean weighted) {
+    int first = 0;
+    while (first < bins.size() && bins.get(first).count() == 0) {
+      first++;
+    }
+    int last = bins.size() - 1;
+    while (last >= first && bins.get(last).count() == 0) {
+      last--;
+    }
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (LossBin bin : bins.subList(first, last + 1)) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("lower", bin.lower());
+      entry.put("upper", bin.upper());
+      entry.put("count", bin.count());
+      if (weighted) {
+        entry.put("weight", bin.weight());
+      }
       out.add(entry);
     }
     return out;

@@ -223,6 +223,9 @@ class AuditEvaluateTest {
       spark().conf().set("spark.sql.shuffle.partitions", "4");
       spark().conf().unset("spark.sql.files.maxPartitionBytes");
     }
+    // The loss histogram is among the numbers compared: filled, and weighted.
+    assertThat(a.get("loss_histogram").size()).as("loss bins").isGreaterThan(1);
+    assertThat(a.get("loss_histogram").get(0).has("weight")).as("weighted bins").isTrue();
     assertSameNumbers(a, b);
     assertSameNumbers(a, c);
     for (String table : List.of("per_class.parquet", "slices.parquet")) {

@@ -67,6 +67,7 @@ class MetricsTest {
             "ece",
             "mce",
             "calibration",
+            "loss_histogram",
             "loss",
             "input",
             "format",
@@ -112,5 +113,33 @@ class MetricsTest {
     String summary = metrics(EvaluateConfig.Loss.SOFTMAX).summary();
     assertThat(summary).containsPattern("(?m)^  nan_logit +1$").doesNotContain("posinf_logit");
     assertThat(summary).containsPattern("(?m)^mean_loss +0\\.0( |$)");
+  }
+
+  @Test
+  void theLossHistogramKeepsTheBinsFromTheFirstToTheLastFilledOne() {
+    // One row of loss 0 (bin [0, 2^−40)), one of loss 3 (bin [2, 4), the 43rd): 43 bins listed,
+    // the 41 between them empty, nothing after [2, 4).
+    dev.xent.kernel.AuditAccumulator acc =
+        new dev.xent.kernel.AuditAccumulator(dev.xent.kernel.AuditSpec.defaults())
+            .addSoftmax(0.0, 1, true, 0, 1.0)
+            .addSoftmax(3.0, 1, false, 1, 0.5);
+    var bins = Metrics.lossHistogram(acc.result().lossHistogram(), false);
+    assertThat(bins).hasSize(43);
+    assertThat(bins.get(0))
+        .containsExactly(
+            java.util.Map.entry("lower", 0.0),
+            java.util.Map.entry("upper", 0x1p-40),
+            java.util.Map.entry("count", 1L));
+    assertThat(bins.get(42)).containsEntry("lower", 2.0).containsEntry("upper", 4.0);
+    assertThat(bins.get(42)).containsEntry("count", 1L).doesNotContainKey("weight");
+    assertThat(bins.subList(1, 42)).allSatisfy(b -> assertThat(b).containsEntry("count", 0L));
+  }
+
+  @Test
+  void nothingScoredGivesAnEmptyLossHistogram() {
+    dev.xent.kernel.AuditAccumulator acc =
+        new dev.xent.kernel.AuditAccumulator(dev.xent.kernel.AuditSpec.defaults())
+            .addUnscored(Reason.NAN_LOGIT);
+    assertThat(Metrics.lossHistogram(acc.result().lossHistogram(), true)).isEmpty();
   }
 }

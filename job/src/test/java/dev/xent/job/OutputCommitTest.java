@@ -24,12 +24,15 @@ class OutputCommitTest {
     assertThat(run.exitCode()).as(run.err()).isZero();
     // The audit rows hold invalid rows: their quarantine is one of the outputs.
     assertThat(names(out))
-        .containsExactlyInAnyOrder("_SUCCESS", "metrics.json", "per_class.parquet", "invalid");
+        .containsExactlyInAnyOrder(
+            "_SUCCESS", "metrics.json", "per_class.parquet", "invalid", "report.html");
     assertThat(names(out.resolve("invalid")))
         .contains("_SUCCESS")
         .noneMatch(n -> n.startsWith("._"));
-    // _SUCCESS is the last file written.
+    // _SUCCESS is the last file written, the report the last but one.
     assertThat(Files.getLastModifiedTime(out.resolve("_SUCCESS")))
+        .isGreaterThanOrEqualTo(Files.getLastModifiedTime(out.resolve("report.html")));
+    assertThat(Files.getLastModifiedTime(out.resolve("report.html")))
         .isGreaterThanOrEqualTo(Files.getLastModifiedTime(out.resolve("metrics.json")))
         .isGreaterThanOrEqualTo(Files.getLastModifiedTime(out.resolve("invalid/_SUCCESS")));
   }
@@ -49,8 +52,12 @@ class OutputCommitTest {
             "--output",
             out.toString());
     assertThat(first.exitCode()).as(first.err()).isZero();
-    assertThat(names(out)).contains("per_class.parquet", "slices.parquet");
-    Run second = evaluate(input, "--label", "label", "--output", out.toString(), "--overwrite");
+    assertThat(names(out)).contains("per_class.parquet", "slices.parquet", "report.html");
+    // Without a report this time: the first run's report.html must not survive as if it were
+    // this run's.
+    Run second =
+        evaluate(
+            input, "--label", "label", "--no-report", "--output", out.toString(), "--overwrite");
     assertThat(second.exitCode()).as(second.err()).isZero();
     assertThat(names(out)).containsExactlyInAnyOrder("_SUCCESS", "metrics.json", "invalid");
   }

@@ -123,13 +123,9 @@ class OutputKillIT {
     assertThat(metrics.get("rows").asLong()).isEqualTo(400_000);
     assertThat(out.resolve("per_class.parquet/_SUCCESS")).exists();
     try (Stream<Path> files = Files.list(out)) {
-      assertThat(files.map(p -> p.getFileName().toString()))
+      assertThat(files.map(p -> p.getFileName().toString()).filter(name -> !name.endsWith(".crc")))
           .containsExactlyInAnyOrder(
-              "_SUCCESS",
-              "._SUCCESS.crc",
-              "metrics.json",
-              ".metrics.json.crc",
-              "per_class.parquet");
+              "_SUCCESS", "metrics.json", "per_class.parquet", "report.html");
     }
     return metrics;
   }

@@ -35,6 +35,11 @@ final class PackagedCli {
             + Files.readString(ROOT.resolve("job/target/spark-classpath.txt")).trim());
     command.add("dev.xent.job.cli.XentCli");
     command.addAll(Arrays.asList(args));
+    return launch(tmp, command);
+  }
+
+  /** Starts any command from the project root. */
+  static Started launch(Path tmp, List<String> command) throws IOException {
     File out = Files.createTempFile(tmp, "out", ".txt").toFile();
     File err = Files.createTempFile(tmp, "err", ".txt").toFile();
     ProcessBuilder builder =
@@ -45,13 +50,18 @@ final class PackagedCli {
 
   /** Runs {@code xent ARGS} to its end (at most 10 minutes). */
   static Result run(Path tmp, String heap, String... args) throws Exception {
-    return start(tmp, heap, args).await();
+    return start(tmp, heap, args).await(10);
+  }
+
+  /** Runs any command, failing after {@code minutes}. */
+  static Result exec(Path tmp, List<String> command, int minutes) throws Exception {
+    return launch(tmp, command).await(minutes);
   }
 
   /** A started CLI process. */
   record Started(Process process, List<String> command, Path out, Path err) {
-    Result await() throws Exception {
-      if (!process.waitFor(10, TimeUnit.MINUTES)) {
+    Result await(int minutes) throws Exception {
+      if (!process.waitFor(minutes, TimeUnit.MINUTES)) {
         process.destroyForcibly();
         throw new AssertionError(command + " timed out; stderr:\n" + Files.readString(err));
       }

@@ -197,7 +197,7 @@ class QuarantineTest {
     try (Stream<Path> files = Files.list(out)) {
       // Hadoop's local file system adds hidden .crc files beside each file.
       assertThat(files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")))
-          .containsExactlyInAnyOrder("metrics.json", "_SUCCESS");
+          .containsExactlyInAnyOrder("metrics.json", "report.html", "_SUCCESS");
     }
   }
 

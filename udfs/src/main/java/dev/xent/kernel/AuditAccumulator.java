@@ -56,6 +56,9 @@ import java.util.TreeMap;
  *       |O_b − P_b| / W} (O_b = Σω·outcome, P_b = Σω·p, W = Σ_b W_b), exact and rounded once;
  *       {@code mce = max_b |O_b − P_b|/W_b} over bins of weight > 0; both NaN when all bins have
  *       weight 0.
+ *   <li>Loss histogram ({@link LossBin}): every scored row counted in the bin of its loss, [0,
+ *       2^−40), one bin per octave [2^e, 2^(e+1)) up to 2^10, then [2^10, +∞]; the bin is read from
+ *       the loss's exponent bits, and its weight is the exact Σω of its rows.
  * </ul>
  *
  * <p>One accumulator audits one kind of row: adding or merging softmax and sigmoid rows together
@@ -68,7 +71,8 @@ public final class AuditAccumulator implements Serializable {
   private static final byte NONE = 0;
   private static final byte SOFTMAX = 1;
   private static final byte SIGMOID = 2;
-  private static final int FORMAT_VERSION = 1;
+  // 2: the loss histogram after the calibration bins.
+  private static final int FORMAT_VERSION = 2;
 
   private final AuditSpec spec;
   private final int[] ks;
@@ -96,6 +100,11 @@ public final class AuditAccumulator implements Serializable {
   private final long[] onesTopK;
   private final long[] onesBinWeight;
   private final long[] onesBinOutcome;
+  // The loss histogram (LossBin edges): a count for every scored row; when weighted, Σω per bin
+  // too, allocated at a bin's first row of weight ≠ 1, the rows of weight 1 counted and flushed.
+  private final long[] lossCount = new long[LossBin.BINS];
+  private final ExactSum[] lossWeight;
+  private final long[] onesLossWeight;
 
   public AuditAccumulator(AuditSpec spec) {
     if (spec == null) {
@@ -115,6 +124,8 @@ public final class AuditAccumulator implements Serializable {
     onesTopK = new long[ks.length];
     onesBinWeight = new long[bins];
     onesBinOutcome = new long[bins];
+    lossWeight = spec.weighted() ? new ExactSum[LossBin.BINS] : null;
+    onesLossWeight = spec.weighted() ? new long[LossBin.BINS] : null;
   }
 
   /** Folds the counted rows of weight 1 into the exact sums (their values do not change). */
@@ -144,6 +155,14 @@ public final class AuditAccumulator implements Serializable {
         binSums(b);
         binOutcome[b].addCount(onesBinOutcome[b]);
         onesBinOutcome[b] = 0;
+      }
+    }
+    if (onesLossWeight != null) {
+      for (int b = 0; b < LossBin.BINS; b++) {
+        if (onesLossWeight[b] != 0) {
+          lossWeight(b).addCount(onesLossWeight[b]);
+          onesLossWeight[b] = 0;
+        }
       }
     }
   }
@@ -189,6 +208,7 @@ public final class AuditAccumulator implements Serializable {
     }
     kind(SOFTMAX);
     base.add(Reason.OK, loss, correct);
+    addToHistogram(loss, weight);
     if (weight == 1.0) {
       addOne(loss, correct, rank, confidence);
       return this;
@@ -230,6 +250,7 @@ public final class AuditAccumulator implements Serializable {
     checkRow(loss, weight);
     kind(SIGMOID);
     base.add(Reason.OK, loss, false);
+    addToHistogram(loss, weight);
     addWeighted(loss, weight);
     return this;
   }
@@ -293,6 +314,12 @@ public final class AuditAccumulator implements Serializable {
         binWeight[b].merge(other.binWeight[b]);
         binConfidence[b].merge(other.binConfidence[b]);
         binOutcome[b].merge(other.binOutcome[b]);
+      }
+    }
+    for (int b = 0; b < LossBin.BINS; b++) {
+      lossCount[b] += other.lossCount[b];
+      if (lossWeight != null && other.lossWeight[b] != null) {
+        lossWeight(b).merge(other.lossWeight[b]);
       }
     }
     return this;
@@ -364,6 +391,17 @@ public final class AuditAccumulator implements Serializable {
       mce = Double.isNaN(mce) ? binGap : Math.max(mce, binGap);
     }
     double ece = totalWeight.signum() == 0 ? Double.NaN : ExactSum.quotient(totalGap, totalWeight);
+    List<LossBin> histogram = new ArrayList<>(LossBin.BINS);
+    for (int b = 0; b < LossBin.BINS; b++) {
+      double binWeightSum;
+      if (lossWeight == null) {
+        binWeightSum = lossCount[b];
+      } else {
+        binWeightSum = lossWeight[b] == null ? 0.0 : lossWeight[b].sum();
+      }
+      histogram.add(
+          new LossBin(b, LossBin.lowerEdge(b), LossBin.upperEdge(b), lossCount[b], binWeightSum));
+    }
     return new AuditStats(
         lossStats,
         weight.sum(),
@@ -377,7 +415,8 @@ public final class AuditAccumulator implements Serializable {
         calibration,
         ece,
         mce,
-        standardError);
+        standardError,
+        histogram);
   }
 
   // ---- compact binary form ----
@@ -415,6 +454,21 @@ public final class AuditAccumulator implements Serializable {
         binWeight[b].writeTo(out);
         binConfidence[b].writeTo(out);
         binOutcome[b].writeTo(out);
+      }
+    }
+    // Sparse: most partitions (and slices) fill a handful of the 52 loss bins.
+    int filled = 0;
+    for (long count : lossCount) {
+      filled += count != 0 ? 1 : 0;
+    }
+    Varint.write(out, filled);
+    for (int b = 0; b < LossBin.BINS; b++) {
+      if (lossCount[b] != 0) {
+        Varint.write(out, b);
+        Varint.write(out, lossCount[b]);
+        if (lossWeight != null) {
+          lossWeight(b).writeTo(out);
+        }
       }
     }
   }
@@ -458,6 +512,19 @@ public final class AuditAccumulator implements Serializable {
         state.binWeight[b] = ExactSum.readFrom(in);
         state.binConfidence[b] = ExactSum.readFrom(in);
         state.binOutcome[b] = ExactSum.readFrom(in);
+      }
+    }
+    int filled = Varint.readInt(in, LossBin.BINS, "the number of filled loss bins");
+    int previous = -1;
+    for (int i = 0; i < filled; i++) {
+      int b = Varint.readInt(in, LossBin.BINS - 1, "a loss bin");
+      if (b <= previous) {
+        throw new IOException("Cannot read an audit: loss bin " + b + " follows bin " + previous);
+      }
+      previous = b;
+      state.lossCount[b] = Varint.read(in);
+      if (weighted) {
+        state.lossWeight[b] = ExactSum.readFrom(in);
       }
     }
     return state;
@@ -598,6 +665,29 @@ public final class AuditAccumulator implements Serializable {
       ceiling += 1;
     }
     return (int) Math.min(bins - 1, Math.max(0, ceiling - 1));
+  }
+
+  /**
+   * Counts a scored row in its loss bin; a row of weight 1 is counted, not added, like {@link
+   * #addOne}'s sums.
+   */
+  private void addToHistogram(double loss, double weight) {
+    int b = LossBin.of(loss);
+    lossCount[b]++;
+    if (lossWeight != null) {
+      if (weight == 1.0) {
+        onesLossWeight[b]++;
+      } else if (weight != 0) {
+        lossWeight(b).add(weight);
+      }
+    }
+  }
+
+  private ExactSum lossWeight(int b) {
+    if (lossWeight[b] == null) {
+      lossWeight[b] = new ExactSum();
+    }
+    return lossWeight[b];
   }
 
   private void binSums(int bin) {

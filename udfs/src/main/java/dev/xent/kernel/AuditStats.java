@@ -31,6 +31,7 @@ import java.util.TreeMap;
  * @param mce max_b |acc_b − conf_b| over bins of weight > 0; NaN when there are none
  * @param meanLossStandardError sqrt(s²/n_eff), the half-width of {@code meanLossCi} over z; NaN
  *     where the interval is undefined
+ * @param lossHistogram all {@link LossBin#BINS} loss bins in order, empty ones included
  */
 public record AuditStats(
     LossStats lossStats,
@@ -45,7 +46,8 @@ public record AuditStats(
     List<CalibrationBin> calibration,
     double ece,
     double mce,
-    double meanLossStandardError) {
+    double meanLossStandardError,
+    List<LossBin> lossHistogram) {
 
   public AuditStats {
     Objects.requireNonNull(lossStats, "lossStats");
@@ -53,6 +55,7 @@ public record AuditStats(
     accuracyCi = accuracyCi == null ? null : accuracyCi.clone();
     topKAccuracy = Collections.unmodifiableSortedMap(new TreeMap<>(topKAccuracy));
     calibration = List.copyOf(calibration);
+    lossHistogram = List.copyOf(lossHistogram);
   }
 
   @Override
@@ -86,7 +89,8 @@ public record AuditStats(
         && sameBins(calibration, other.calibration)
         && same(ece, other.ece)
         && same(mce, other.mce)
-        && same(meanLossStandardError, other.meanLossStandardError);
+        && same(meanLossStandardError, other.meanLossStandardError)
+        && sameLossBins(lossHistogram, other.lossHistogram);
   }
 
   @Override
@@ -125,6 +129,8 @@ public record AuditStats(
         + ece
         + ", mce="
         + mce
+        + ", lossHistogram="
+        + lossHistogram
         + "]";
   }
 
@@ -153,6 +159,24 @@ public record AuditStats(
     }
     for (Map.Entry<Integer, Double> e : a.entrySet()) {
       if (!same(e.getValue(), b.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean sameLossBins(List<LossBin> a, List<LossBin> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      LossBin x = a.get(i);
+      LossBin y = b.get(i);
+      if (x.bin() != y.bin()
+          || x.count() != y.count()
+          || !same(x.lower(), y.lower())
+          || !same(x.upper(), y.upper())
+          || !same(x.weight(), y.weight())) {
         return false;
       }
     }

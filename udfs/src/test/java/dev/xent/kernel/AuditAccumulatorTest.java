@@ -546,6 +546,124 @@ class AuditAccumulatorTest {
         .hasMessageContaining("Cannot merge audits of different specs");
   }
 
+  // ---- the loss histogram ----
+
+  /** The bin that holds a loss, by the edges the result reports. */
+  private static int binHolding(AuditStats stats, double loss) {
+    for (LossBin bin : stats.lossHistogram()) {
+      if (bin.count() > 0 && loss >= bin.lower() && (loss < bin.upper() || loss == INF)) {
+        return bin.bin();
+      }
+    }
+    return -1;
+  }
+
+  @Test
+  void theLossBinEdgesAreZeroThenEveryOctaveFromTwoToTheMinusFortyToTwoToTheTenThenInfinity() {
+    List<LossBin> bins = new AuditAccumulator(UNWEIGHTED).result().lossHistogram();
+    assertThat(bins).hasSize(52);
+    assertThat(bins.get(0).lower()).isEqualTo(0.0);
+    // 2^−40 = 1/1,099,511,627,776 exactly.
+    assertThat(new BigDecimal(bins.get(0).upper()))
+        .isEqualByComparingTo(BigDecimal.ONE.divide(new BigDecimal(1L << 40)));
+    assertThat(bins.get(41).lower()).isEqualTo(1.0);
+    assertThat(bins.get(50).lower()).isEqualTo(512.0);
+    assertThat(bins.get(51).lower()).isEqualTo(1024.0);
+    assertThat(bins.get(51).upper()).isEqualTo(INF);
+    for (int b = 0; b < 52; b++) {
+      assertThat(bins.get(b).bin()).isEqualTo(b);
+      assertThat(bins.get(b).count()).as("count of empty bin %d", b).isZero();
+      if (b > 0) {
+        assertThat(bins.get(b).lower()).as("lower %d", b).isEqualTo(bins.get(b - 1).upper());
+      }
+      if (b > 0 && b < 51) {
+        assertThat(bins.get(b).upper()).as("octave %d", b).isEqualTo(2 * bins.get(b).lower());
+      }
+    }
+  }
+
+  @Test
+  void knownLossesFallInTheBinOfTheirBinaryExponent() {
+    // Bin of l = ⌊log2 l⌋ + 41, clamped to [0, 51]: 1e−20 ≈ 2^−66.4 and the smallest subnormal
+    // go to 0 with l = 0; 2^−40 opens bin 1; nextDown(0.5) = 0.5 − 2^−54 has ⌊log2⌋ = −2; 0.5
+    // = 2^−1 → 40; 1 → 41; 3 in [2, 4) → 42; nextDown(1024) → 50; 1024 and +∞ → 51.
+    double[] losses = {
+      0.0,
+      Double.MIN_VALUE,
+      1e-20,
+      0x1p-40,
+      Math.nextDown(0.5),
+      0.5,
+      1.0,
+      3.0,
+      Math.nextDown(1024.0),
+      1024.0,
+      1e300,
+      INF
+    };
+    int[] expected = {0, 0, 0, 1, 39, 40, 41, 42, 50, 51, 51, 51};
+    for (int i = 0; i < losses.length; i++) {
+      AuditStats stats =
+          new AuditAccumulator(UNWEIGHTED).addSoftmax(losses[i], 1, true, 0, 0.5).result();
+      assertThat(binHolding(stats, losses[i]))
+          .as("bin of loss %s", losses[i])
+          .isEqualTo(expected[i]);
+      assertThat(stats.lossHistogram().get(expected[i]).count())
+          .as("count, loss %s", losses[i])
+          .isEqualTo(1);
+      assertThat(stats.lossHistogram().stream().mapToLong(LossBin::count).sum()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void theHistogramCountsEveryScoredRowAndOnlyThose() {
+    AuditStats stats =
+        new AuditAccumulator(UNWEIGHTED)
+            .addSoftmax(0.5, 1, true, 0, 0.9)
+            .addSoftmax(0.75, 1, true, 0, 0.9)
+            .addSoftmax(3, 1, false, 2, 0.4)
+            .addUnscored(Reason.NAN_LOGIT)
+            .addUnscored(Reason.IGNORED)
+            .result();
+    List<LossBin> bins = stats.lossHistogram();
+    // 0.5 and 0.75 are both in [1/2, 1), 3 in [2, 4); unweighted, a bin's weight is its count.
+    assertThat(bins.get(40).count()).isEqualTo(2);
+    assertThat(bins.get(40).weight()).isEqualTo(2.0);
+    assertThat(bins.get(42).count()).isEqualTo(1);
+    assertThat(bins.stream().mapToLong(LossBin::count).sum()).isEqualTo(3);
+  }
+
+  @Test
+  void aWeightedHistogramSumsTheWeightsOfItsBinAndCountsZeroWeights() {
+    AuditStats stats =
+        new AuditAccumulator(WEIGHTED)
+            .addSoftmax(0.5, 2, true, 0, 0.9)
+            .addSoftmax(0.6, 0.25, true, 0, 0.9)
+            .addSoftmax(0.5, 1, true, 0, 0.9)
+            .addSoftmax(3, 0, false, 1, 0.9)
+            .addSoftmax(INF, 0.1, false, 1, 0.9)
+            .result();
+    List<LossBin> bins = stats.lossHistogram();
+    assertThat(bins.get(40).count()).isEqualTo(3);
+    assertThat(bins.get(40).weight()).isEqualTo(3.25);
+    assertThat(bins.get(42).count()).isEqualTo(1);
+    assertThat(bins.get(42).weight()).isEqualTo(0.0);
+    assertThat(bins.get(51).count()).isEqualTo(1);
+    assertThat(bins.get(51).weight()).isEqualTo(0.1);
+  }
+
+  @Test
+  void sigmoidRowsAreCountedByTheirRowLossNotByElement() {
+    AuditStats stats =
+        new AuditAccumulator(UNWEIGHTED)
+            .addSigmoid(1.5, 1)
+            .addSigmoidElement(0.2, 0, 1)
+            .addSigmoidElement(0.7, 1, 1)
+            .result();
+    assertThat(stats.lossHistogram().get(41).count()).isEqualTo(1);
+    assertThat(stats.lossHistogram().stream().mapToLong(LossBin::count).sum()).isEqualTo(1);
+  }
+
   // ---- the merge law and the compact form ----
 
   /** One row of a random data set: softmax (rank, confidence), sigmoid (elements), or unscored. */
@@ -707,6 +825,13 @@ class AuditAccumulatorTest {
     }
     assertSameBits(actual.ece(), expected.ece(), "ece");
     assertSameBits(actual.mce(), expected.mce(), "mce");
+    assertThat(actual.lossHistogram()).hasSize(LossBin.BINS);
+    for (int b = 0; b < LossBin.BINS; b++) {
+      LossBin x = actual.lossHistogram().get(b);
+      LossBin y = expected.lossHistogram().get(b);
+      assertThat(x.count()).as("loss bin %d count", b).isEqualTo(y.count());
+      assertSameBits(x.weight(), y.weight(), "loss bin " + b + " weight");
+    }
     assertThat(actual).isEqualTo(expected);
   }
 

@@ -194,6 +194,7 @@ public final class EndToEndBench {
                     false,
                     null,
                     null,
+                    false,
                     false));
         yield new double[] {metrics.stats().meanLoss(), metrics.stats().accuracy()};
       }

@@ -9,6 +9,7 @@ import dev.xent.job.Metrics;
 import dev.xent.job.Sessions;
 import dev.xent.job.XentGateException;
 import dev.xent.job.XentUsageException;
+import dev.xent.job.report.HtmlReport;
 import dev.xent.kernel.AuditOptions;
 import java.io.PrintWriter;
 import java.util.List;
@@ -208,6 +209,14 @@ public final class EvaluateCommand implements Callable<Integer> {
               + " naming it; nothing is written.")
   boolean strict;
 
+  @Option(
+      names = "--report",
+      negatable = true,
+      defaultValue = "" + EvaluateConfig.REPORT_DEFAULT,
+      fallbackValue = "true",
+      description = "Write DIR/report.html with --output (default: on; --no-report leaves it out).")
+  boolean report;
+
   @Mixin SparkOptions spark;
 
   @Spec CommandSpec spec;
@@ -234,6 +243,9 @@ public final class EvaluateCommand implements Callable<Integer> {
       out.print(metrics.summary());
       if (output != null) {
         out.println("metrics written to " + output + "/metrics.json");
+        if (report) {
+          out.println("report written to " + output + "/" + HtmlReport.FILE);
+        }
       }
       if (metrics.quarantine() != null) {
         out.println("invalid rows written to " + metrics.quarantine());
@@ -283,7 +295,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         skipCorruptFiles,
         EvaluateConfig.quarantinePath(output, quarantine, noQuarantine),
         maxInvalidFraction,
-        strict);
+        strict,
+        report);
   }
 
   /** The audit's messages name its options; the CLI's name the flags. */

@@ -18,7 +18,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = XentCli.Version.class,
     description = "Exact cross-entropy evaluation of logits on Spark.",
-    subcommands = {EvaluateCommand.class, GenerateCommand.class, SqlCommand.class})
+    subcommands = {
+      EvaluateCommand.class,
+      GenerateCommand.class,
+      SqlCommand.class,
+      ReportCommand.class
+    })
 public final class XentCli implements Runnable {
   public static final int EXIT_USAGE = 2;
   public static final int EXIT_FAILURE = 1;
