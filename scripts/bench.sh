@@ -9,7 +9,8 @@
 #   scripts/bench.sh                      the full suite: 1M × 100, 10M × 100 and 1000 × 131,072
 #                                         float32 rows, then 10M-vs-1M scaling
 #   scripts/bench.sh --rows N --classes C one data set only
-#   options: --methods "scan floor hof udf mllib xent-sql xent-spark xent-page xent-audit"  --warm PASSES
+#   options: --methods "scan floor hof udf mllib xent-sql xent-spark xent-page xent-audit
+#                       xent-page-nocrc"  --warm PASSES
 #            --data DIR
 #            --interleave "scan floor xent-spark xent-page xent-audit" (also alternated in one JVM; "" for none)
 # Data is generated once with `xent generate` and cached in --data (default job/target/bench).

@@ -38,8 +38,9 @@ import scala.jdk.javaapi.CollectionConverters;
  * higher-order functions), udf (a naive boxed Java UDF), mllib (MulticlassClassificationEvaluator
  * logLoss + accuracy on softmax probability vectors), xent-sql (xent's SQL functions, Catalyst
  * expressions with generated code, averaged by Spark), xent-spark and xent-page (the evaluate job
- * with Spark's reader or the page reader) and xent-audit (the page reader with {@code --top-k 1,5
- * --per-class --calibration-bins 15}).
+ * with Spark's reader or the page reader), xent-audit (the page reader with {@code --top-k 1,5
+ * --per-class --calibration-bins 15}) and xent-page-nocrc (the page reader without verifying the
+ * pages' CRC32, to measure what the check costs).
  */
 public final class EndToEndBench {
   private EndToEndBench() {}
@@ -154,7 +155,12 @@ public final class EndToEndBench {
         double accuracy = evaluator.setMetricName("accuracy").evaluate(scored);
         yield new double[] {logLoss, accuracy};
       }
-      case "xent-spark", "xent-page", "xent-audit" -> {
+      case "xent-spark", "xent-page", "xent-audit", "xent-page-nocrc" -> {
+        // xent-page-nocrc: the page reader without checking pages' CRC32, to measure that check.
+        spark
+            .sparkContext()
+            .hadoopConfiguration()
+            .setBoolean(EvaluateConfig.VERIFY_PAGE_CHECKSUMS, !method.equals("xent-page-nocrc"));
         // xent-audit: the page reader with top-1/5, the per-class tally and 15 calibration bins
         // (intervals and calibration are always on).
         AuditOptions audit =
@@ -203,7 +209,7 @@ public final class EndToEndBench {
               String.format(
                   Locale.ROOT,
                   "unknown method '%s' (scan, floor, hof, udf, mllib, xent-sql, xent-spark,"
-                      + " xent-page, xent-audit)",
+                      + " xent-page, xent-audit, xent-page-nocrc)",
                   method));
     };
   }
