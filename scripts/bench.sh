@@ -5,23 +5,28 @@
 # same run. Checks that every method agrees on mean loss (1e-6 relative) and accuracy (exactly).
 # `floor` is Spark's reader with every float read once from its batches: the least any reduction
 # of the logits on Spark's reader costs, so xent's Spark path splits into that and its own work.
+# `duckdb-scan` and `duckdb-loss` are DuckDB's bare scan and the loss in DuckDB SQL, on as many
+# threads as Spark has cores; DuckDB's JDBC jar is fetched into job/target/bench-lib and put on
+# the classpath of the JVMs that run them only (it is no dependency of xent's jar).
 #
 #   scripts/bench.sh                      the full suite: 1M × 100, 10M × 100 and 1000 × 131,072
 #                                         float32 rows, then 10M-vs-1M scaling
 #   scripts/bench.sh --rows N --classes C one data set only
 #   options: --methods "scan floor hof udf mllib xent-sql xent-spark xent-page xent-audit
-#                       xent-page-nocrc"  --warm PASSES
+#                       xent-page-nocrc duckdb-scan duckdb-loss"  --warm PASSES
 #            --data DIR
-#            --interleave "scan floor xent-spark xent-page xent-audit" (also alternated in one JVM; "" for none)
+#            --interleave "scan floor xent-spark xent-page xent-audit duckdb-scan"
+#                         (also alternated in one JVM; "" for none)
 # Data is generated once with `xent generate` and cached in --data (default job/target/bench).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rows=""
 classes=100
-methods="scan floor hof udf mllib xent-sql xent-spark xent-page xent-audit"
+methods="scan floor hof udf mllib xent-sql xent-spark xent-page xent-audit duckdb-scan duckdb-loss"
 warm=3
-interleave="scan floor xent-spark xent-page xent-audit"
+interleave="scan floor xent-spark xent-page xent-audit duckdb-scan"
+duckdb_version=2.0.0.1
 data_dir="$root/job/target/bench"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -41,6 +46,22 @@ export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 results_dir="$data_dir/results"
 mkdir -p "$results_dir"
+spark_classpath="$jar:$(cat "$root/job/target/spark-classpath.txt")"
+duckdb_jar="$root/job/target/bench-lib/duckdb_jdbc-$duckdb_version.jar"
+if [[ " $methods $interleave " == *" duckdb-"* && ! -f "$duckdb_jar" ]]; then
+  # -N: the root project only, or the reactor would copy it once per module.
+  (cd "$root" && mvn -B -q -N dependency:copy -Dartifact="org.duckdb:duckdb_jdbc:$duckdb_version" \
+    -DoutputDirectory="$root/job/target/bench-lib") >&2
+fi
+
+# The classpath of a JVM running the given methods: DuckDB's jar only where a DuckDB method runs.
+classpath() {
+  if [[ " $* " == *" duckdb-"* ]]; then
+    echo "$spark_classpath:$duckdb_jar"
+  else
+    echo "$spark_classpath"
+  fi
+}
 
 # Generates ROWS × CLASSES float32 rows once, in files of about 120 MB (Spark's split size);
 # wide rows (≥ 50,000 classes) go into ONE file, the case that exhausts Spark's memory.
@@ -72,7 +93,7 @@ measure() {
     # shellcheck disable=SC2046
     java $(cat "$root/job/target/classes/xent-jvm-options.txt") -Xmx6g \
       -Dlog4j2.configurationFile="$root/conf/log4j2-cli.properties" \
-      -cp "$jar:$(cat "$root/job/target/spark-classpath.txt")" \
+      -cp "$(classpath "$method")" \
       dev.xent.job.bench.EndToEndBench "$method" "$data" "$warm" | tail -1 | tee -a "$lines" >&2
   done
   python3 "$root/scripts/bench_table.py" "$n" "$c" "$machine" < "$lines"
@@ -85,7 +106,7 @@ measure() {
     # shellcheck disable=SC2046
     java $(cat "$root/job/target/classes/xent-jvm-options.txt") -Xmx6g \
       -Dlog4j2.configurationFile="$root/conf/log4j2-cli.properties" \
-      -cp "$jar:$(cat "$root/job/target/spark-classpath.txt")" \
+      -cp "$(classpath "$interleave")" \
       dev.xent.job.bench.EndToEndBench "${interleave// /,}" "$data" "$(( warm + 2 ))" \
       | grep '^{' | tee "$mixed" >&2
     echo "Warm passes interleaved in one JVM ($(( warm + 2 )) rounds):"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Turns EndToEndBench's JSON lines (stdin) into the markdown table of scripts/bench.sh and checks
-that every method agrees on mean loss (1e-6 relative) and accuracy (exactly)."""
+"""Turns EndToEndBench's JSON lines (stdin) into the markdown table of scripts/bench.sh (with
+xent-page's ratio to DuckDB's bare scan when both ran) and checks that every method agrees on mean
+loss (1e-6 relative) and accuracy (exactly)."""
 import json
 import sys
 
@@ -52,6 +53,15 @@ for r in results:
     print(f"| {r['method']} | {seconds(r['cold_seconds'])} | {r['warm_seconds']:.2f} | "
           f"{mfloats / r['warm_seconds']:.0f} | {ratio(r, 'cold_seconds')} | "
           f"{ratio(r, 'warm_seconds')} | {number(r['mean_loss'], 12)} | {number(r['accuracy'], 6)} |")
+
+# Issue 15's goal: xent's page reader within DuckDB's bare scan of the same files (≤ 1.00×).
+duck = next((r for r in results if r["method"] == "duckdb-scan"), None)
+page = next((r for r in results if r["method"] == "xent-page"), None)
+if duck and page:
+    def versus(key):
+        return "-" if page[key] is None or duck[key] is None else f"{page[key] / duck[key]:.2f}"
+    print()
+    print(f"xent-page × duckdb-scan: cold {versus('cold_seconds')}, warm {versus('warm_seconds')}")
 
 scored = [r for r in results if r["mean_loss"] is not None]
 problems = []

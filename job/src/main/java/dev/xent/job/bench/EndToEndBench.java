@@ -11,6 +11,8 @@ import dev.xent.job.Json;
 import dev.xent.job.Metrics;
 import dev.xent.job.Sessions;
 import dev.xent.kernel.AuditOptions;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +42,9 @@ import scala.jdk.javaapi.CollectionConverters;
  * expressions with generated code, averaged by Spark), xent-spark and xent-page (the evaluate job
  * with Spark's reader or the page reader), xent-audit (the page reader with {@code --top-k 1,5
  * --per-class --calibration-bins 15}) and xent-page-nocrc (the page reader without verifying the
- * pages' CRC32, to measure what the check costs).
+ * pages' CRC32, to measure what the check costs); duckdb-scan and duckdb-loss are DuckDB's bare
+ * scan and the loss in DuckDB SQL ({@link DuckDbMethods}, which needs DuckDB's JDBC driver on the
+ * classpath).
  */
 public final class EndToEndBench {
   private EndToEndBench() {}
@@ -53,10 +57,21 @@ public final class EndToEndBench {
     List<String> methods = List.of(args[0].split(","));
     String path = args[1];
     int warmPasses = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-    SparkSession spark = Sessions.start("xent bench " + args[0], null, Map.of());
-    spark.read().parquet(path).createOrReplaceTempView("bench_input");
-    spark.udf().register("naive_loss", naiveLoss(), DataTypes.DoubleType);
-    spark.udf().register("naive_argmax", naiveArgmax(), DataTypes.IntegerType);
+    // A JVM of DuckDB methods alone starts no Spark, so that Spark's threads and heap are not
+    // there to compete with DuckDB; the interleaved JVM holds both.
+    SparkSession spark = null;
+    if (!methods.stream().allMatch(DuckDbMethods::isDuckDb)) {
+      spark = Sessions.start("xent bench " + args[0], null, Map.of());
+      spark.read().parquet(path).createOrReplaceTempView("bench_input");
+      spark.udf().register("naive_loss", naiveLoss(), DataTypes.DoubleType);
+      spark.udf().register("naive_argmax", naiveArgmax(), DataTypes.IntegerType);
+    }
+    // local[*] runs Spark on availableProcessors() cores; DuckDB gets as many threads. Opened
+    // before the first pass, as the Spark session is, so cold is the first query of the connection.
+    Connection duckdb =
+        methods.stream().anyMatch(DuckDbMethods::isDuckDb)
+            ? DuckDbMethods.open(Runtime.getRuntime().availableProcessors())
+            : null;
     // Several methods: passes alternate between them in this one JVM, so that a machine whose
     // speed drifts slows all of them alike; only warm times mean something then.
     boolean interleaved = methods.size() > 1;
@@ -65,7 +80,11 @@ public final class EndToEndBench {
     for (int pass = 0; pass <= warmPasses; pass++) {
       for (String method : methods) {
         long start = System.nanoTime();
-        results.put(method, run(spark, method, path));
+        results.put(
+            method,
+            DuckDbMethods.isDuckDb(method)
+                ? DuckDbMethods.run(duckdb, method, path)
+                : run(spark, method, path));
         seconds
             .computeIfAbsent(method, m -> new ArrayList<>())
             .add((System.nanoTime() - start) / 1e9);
@@ -87,7 +106,16 @@ public final class EndToEndBench {
       line.put("accuracy", results.get(method)[1]);
       System.out.println(Json.write(line));
     }
-    spark.stop();
+    if (duckdb != null) {
+      try {
+        duckdb.close();
+      } catch (SQLException e) {
+        throw new IllegalStateException("Cannot close DuckDB: " + e.getMessage(), e);
+      }
+    }
+    if (spark != null) {
+      spark.stop();
+    }
   }
 
   /** Runs one pass and returns {mean loss, accuracy} (NaN where the method computes neither). */
@@ -209,7 +237,7 @@ public final class EndToEndBench {
               String.format(
                   Locale.ROOT,
                   "unknown method '%s' (scan, floor, hof, udf, mllib, xent-sql, xent-spark,"
-                      + " xent-page, xent-audit, xent-page-nocrc)",
+                      + " xent-page, xent-audit, xent-page-nocrc, duckdb-scan, duckdb-loss)",
                   method));
     };
   }
