@@ -77,6 +77,9 @@ record InputFiles(
               + config.input()
               + "' (names starting with '_' or '.' are not data)");
     }
+    if (config.format() == EvaluateConfig.Format.ORC) {
+      return checkOrc(hadoop, config, files, directory);
+    }
     if (config.format() != EvaluateConfig.Format.PARQUET) {
       List<Map<String, Object>> manifest = new ArrayList<>();
       for (String file : files) {
@@ -109,19 +112,7 @@ record InputFiles(
         entry.put("footer_sha256", footer.sha256());
         manifest.add(describeFile(footer.status(), file, entry));
       } catch (IOException | RuntimeException e) {
-        String reason = reason(e);
-        if (!config.skipCorruptFiles()) {
-          throw new XentUsageException(
-              "Cannot read input file '"
-                  + file
-                  + "': "
-                  + reason
-                  + " (add --skip-corrupt-files to leave such files out)");
-        }
-        Map<String, String> entry = new LinkedHashMap<>();
-        entry.put("path", file);
-        entry.put("reason", reason);
-        skipped.add(entry);
+        skipOrFail(config, file, reason(e), skipped);
         continue;
       }
       Map<String, String> types = new LinkedHashMap<>();
@@ -160,6 +151,68 @@ record InputFiles(
     }
     footers.keySet().retainAll(good);
     return new InputFiles(good, skipped, directory, manifest, footers);
+  }
+
+  /**
+   * ORC files: each one's tail (postscript, footer, metadata) read with ORC's own reader, so that a
+   * truncated file or one of another format is named before any task, as for Parquet.
+   */
+  private static InputFiles checkOrc(
+      Configuration hadoop, EvaluateConfig config, List<String> files, boolean directory) {
+    List<String> good = new ArrayList<>();
+    List<Map<String, String>> skipped = new ArrayList<>();
+    List<Map<String, Object>> manifest = new ArrayList<>();
+    for (String file : files) {
+      try (org.apache.orc.Reader reader =
+          org.apache.orc.OrcFile.createReader(
+              new Path(file), org.apache.orc.OrcFile.readerOptions(hadoop))) {
+        Map<String, Object> rows = new LinkedHashMap<>();
+        rows.put("rows", reader.getNumberOfRows());
+        manifest.add(describeFile(statusOf(hadoop, file), file, rows));
+        good.add(file);
+      } catch (IOException | RuntimeException e) {
+        skipOrFail(config, file, orcReason(e), skipped);
+      }
+    }
+    if (good.isEmpty()) {
+      throw new XentUsageException(
+          "Cannot evaluate: every input file under '" + config.input() + "' is unreadable");
+    }
+    return new InputFiles(good, skipped, directory, manifest, Map.of());
+  }
+
+  /**
+   * An unreadable file: a usage error naming it, or with --skip-corrupt-files listed and left out.
+   */
+  private static void skipOrFail(
+      EvaluateConfig config, String file, String reason, List<Map<String, String>> skipped) {
+    if (!config.skipCorruptFiles()) {
+      throw new XentUsageException(
+          "Cannot read input file '"
+              + file
+              + "': "
+              + reason
+              + " (add --skip-corrupt-files to leave such files out)");
+    }
+    Map<String, String> entry = new LinkedHashMap<>();
+    entry.put("path", file);
+    entry.put("reason", reason);
+    skipped.add(entry);
+  }
+
+  /** ORC's message, first line; a file without ORC's tail said so in words. */
+  private static String orcReason(Exception e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (message.contains("Malformed ORC file")
+        || message.contains("Invalid postscript")
+        || message.contains("not a valid ORC file")
+        || message.contains("protocol message")
+        || e instanceof java.io.EOFException
+        || e instanceof IndexOutOfBoundsException) {
+      return "not an ORC file (no valid postscript at its end: truncated, or another format)";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
   }
 
   /**

@@ -95,6 +95,50 @@ class InputFilesTest {
   }
 
   @Test
+  void aTruncatedOrcFileIsNamedBeforeAnyTaskAndCanBeSkipped() throws IOException {
+    Path dir = tmp.resolve("orc");
+    spark()
+        .sql(
+            "SELECT array(CAST(id AS FLOAT), 1.0F) AS logits, CAST(id % 2 AS INT) AS label FROM range(20)")
+        .repartition(2)
+        .write()
+        .orc(dir.toString());
+    Path file;
+    try (Stream<Path> files = java.nio.file.Files.list(dir)) {
+      file =
+          files.filter(p -> p.getFileName().toString().endsWith(".orc")).sorted().findFirst().get();
+    }
+    long rowsInFile = spark().read().orc(file.toString()).count();
+    truncate(file, -1);
+    Run run = evaluate(dir, "--format", "orc", "--label", "label");
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
+    assertThat(run.err().strip().lines().count()).as(run.err()).isEqualTo(1);
+    assertThat(run.err())
+        .contains("Cannot read input file '")
+        .contains(file.getFileName().toString())
+        .contains("not an ORC file")
+        .contains("--skip-corrupt-files");
+    Path out = tmp.resolve("orc-out");
+    Run skipping =
+        evaluate(
+            dir,
+            "--format",
+            "orc",
+            "--label",
+            "label",
+            "--skip-corrupt-files",
+            "--output",
+            out.toString());
+    assertThat(skipping.exitCode()).as(skipping.err()).isZero();
+    JsonNode metrics = readJson(out.resolve("metrics.json"));
+    assertThat(metrics.get("rows").asLong()).isEqualTo(20 - rowsInFile);
+    assertThat(metrics.get("skipped_files").get(0).get("reason").asText())
+        .contains("not an ORC file");
+    assertThat(metrics.get("run").get("input_files").get(0).get("rows").asLong())
+        .isEqualTo(20 - rowsInFile);
+  }
+
+  @Test
   void skipCorruptFilesLeavesThemOutAndListsThem() throws IOException {
     Path dir = twoFiles();
     Path file = firstDataFile(dir);
