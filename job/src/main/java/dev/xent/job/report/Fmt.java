@@ -24,8 +24,20 @@ final class Fmt {
     return node.isNumber() ? node.doubleValue() : Double.NaN;
   }
 
-  /** Six significant digits (enough to compare runs by eye; metrics.json has every bit). */
+  /**
+   * Six significant digits (enough to compare runs by eye; metrics.json has every bit); whole
+   * numbers from 1,000 on with thousands separators, as counts are.
+   */
   static String real(double v) {
+    // Whole numbers (weights of unweighted rows, sums of weights) read like the counts beside them.
+    if (v == Math.rint(v) && Math.abs(v) >= 1000 && Math.abs(v) < 1e15) {
+      return count((long) v);
+    }
+    return digits(v);
+  }
+
+  /** Six significant digits, no thousands separators (bin edges are constants, not amounts). */
+  private static String digits(double v) {
     if (Double.isNaN(v)) {
       return UNDEFINED;
     }
@@ -91,7 +103,7 @@ final class Fmt {
     }
     Integer exponent = powerOfTwo(v);
     if (exponent == null) {
-      return real(v);
+      return digits(v);
     }
     StringBuilder s = new StringBuilder("2⁻");
     for (char c : Integer.toString(-exponent).toCharArray()) {

@@ -147,6 +147,10 @@ class ReportModelTest {
       assertThat(Fmt.px(12.25)).isEqualTo("12.3");
       assertThat(Fmt.real(1e-20)).isEqualTo("1e-20");
       assertThat(Fmt.real(Double.NaN)).isEqualTo(Fmt.UNDEFINED);
+      // A whole weight sum reads like the count beside it; a fractional one keeps six digits.
+      assertThat(Fmt.real(5009.0)).isEqualTo("5,009");
+      assertThat(Fmt.real(5009.25)).isEqualTo("5009.25");
+      assertThat(Fmt.real(999.0)).isEqualTo("999");
     } finally {
       java.util.Locale.setDefault(previous);
     }
