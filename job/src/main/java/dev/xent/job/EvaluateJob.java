@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -136,8 +137,7 @@ public final class EvaluateJob {
       rowsBeforeFilter = input.count();
       input = Slices.filter(input, config.filter());
     }
-    String previousBatchSize =
-        sizeBatchesForRowWidth(spark, hadoop, config, schema, files.files().get(0));
+    String previousBatchSize = sizeBatchesForRowWidth(spark, hadoop, config, schema, files);
     try {
       if (config.perRow() != null) {
         writePerRow(config, input, passThrough);
@@ -345,7 +345,7 @@ public final class EvaluateJob {
       Configuration hadoop,
       EvaluateConfig config,
       StructType schema,
-      String firstFile) {
+      InputFiles files) {
     String previous = spark.conf().getOption(WideRows.BATCH_SIZE_KEY).getOrElse(() -> null);
     if (config.format() != EvaluateConfig.Format.PARQUET
         || !(schema.apply(config.logitsColumn()).dataType() instanceof ArrayType array)) {
@@ -353,7 +353,13 @@ public final class EvaluateJob {
     }
     int elementBytes = array.elementType() instanceof FloatType ? 4 : 8;
     int current = previous == null ? 4096 : Integer.parseInt(previous);
-    WideRows.meanRowWidth(hadoop, firstFile, config.logitsColumn())
+    // The input check read every Parquet footer already; on an object store another read is a
+    // HEAD and two GETs.
+    String firstFile = files.files().get(0);
+    ParquetMetadata footer = files.footers().get(firstFile);
+    (footer != null
+            ? WideRows.meanRowWidth(footer, config.logitsColumn())
+            : WideRows.meanRowWidth(hadoop, firstFile, config.logitsColumn()))
         .map(width -> WideRows.batchSize(width, elementBytes, current))
         .filter(size -> size < current)
         .ifPresent(size -> spark.conf().set(WideRows.BATCH_SIZE_KEY, Integer.toString(size)));

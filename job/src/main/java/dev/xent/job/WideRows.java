@@ -13,6 +13,7 @@ import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 
 /**
@@ -46,21 +47,26 @@ final class WideRows {
           ParquetFileReader.open(
               HadoopInputFile.fromStatus(first.get(), conf),
               HadoopReadOptions.builder(conf, first.get().getPath()).build())) {
-        long rows = 0;
-        long values = 0;
-        for (BlockMetaData block : reader.getRowGroups()) {
-          rows += block.getRowCount();
-          for (ColumnChunkMetaData chunk : block.getColumns()) {
-            if (chunk.getPath().toArray()[0].equals(column)) {
-              values += chunk.getValueCount();
-            }
-          }
-        }
-        return rows == 0 || values == 0 ? Optional.empty() : Optional.of((double) values / rows);
+        return meanRowWidth(reader.getFooter(), column);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read a Parquet footer under '" + input + "'", e);
     }
+  }
+
+  /** The mean number of values per row of {@code column} in a footer already read. */
+  static Optional<Double> meanRowWidth(ParquetMetadata footer, String column) {
+    long rows = 0;
+    long values = 0;
+    for (BlockMetaData block : footer.getBlocks()) {
+      rows += block.getRowCount();
+      for (ColumnChunkMetaData chunk : block.getColumns()) {
+        if (chunk.getPath().toArray()[0].equals(column)) {
+          values += chunk.getValueCount();
+        }
+      }
+    }
+    return rows == 0 || values == 0 ? Optional.empty() : Optional.of((double) values / rows);
   }
 
   /**
