@@ -42,6 +42,18 @@ public final class RowAuditor implements Serializable {
     this.rankLimit = options.rankLimit();
   }
 
+  /**
+   * The row's verdict, problems judged in order — the logits, then the label, then the weight — and
+   * an invalid row counted as unscored under its reason.
+   */
+  private Reason verdict(Reason logits, Reason label, double weight, Evaluation into) {
+    Reason reason = !logits.isOk() ? logits : !label.isOk() ? label : weightVerdict(weight);
+    if (!reason.isOk()) {
+      into.unscored(reason);
+    }
+    return reason;
+  }
+
   /** Whether a row with this (non-null) label is ignored. */
   public boolean ignores(double label) {
     return ignoring && label == ignoreIndex;
@@ -62,15 +74,13 @@ public final class RowAuditor implements Serializable {
       return Reason.IGNORED;
     }
     int k = Logits.argmax(z);
-    Reason reason = Scoring.softmaxLogits(k, k < 0 ? 0 : z[k]);
-    if (reason.isOk()) {
-      reason = Validity.sparseLabel(label, z.length);
-    }
-    if (reason.isOk()) {
-      reason = weightVerdict(weight);
-    }
+    Reason reason =
+        verdict(
+            Scoring.softmaxLogits(k, k < 0 ? 0 : z[k]),
+            Validity.sparseLabel(label, z.length),
+            weight,
+            into);
     if (!reason.isOk()) {
-      into.unscored(reason);
       return reason;
     }
     int y = (int) label;
@@ -99,15 +109,13 @@ public final class RowAuditor implements Serializable {
       return Reason.IGNORED;
     }
     int k = Logits.argmax(z);
-    Reason reason = Scoring.softmaxLogits(k, k < 0 ? 0 : z[k]);
-    if (reason.isOk()) {
-      reason = Validity.sparseLabel(label, z.length);
-    }
-    if (reason.isOk()) {
-      reason = weightVerdict(weight);
-    }
+    Reason reason =
+        verdict(
+            Scoring.softmaxLogits(k, k < 0 ? 0 : z[k]),
+            Validity.sparseLabel(label, z.length),
+            weight,
+            into);
     if (!reason.isOk()) {
-      into.unscored(reason);
       return reason;
     }
     int y = (int) label;
@@ -132,15 +140,13 @@ public final class RowAuditor implements Serializable {
   /** Dense softmax: a probability row; the row's class is the first maximum of p. */
   public Reason dense(float[] z, double[] p, double weight, Evaluation into) {
     int k = Logits.argmax(z);
-    Reason reason = Scoring.softmaxLogits(k, k < 0 ? 0 : z[k]);
-    if (reason.isOk()) {
-      reason = Validity.denseLabels(p, z.length);
-    }
-    if (reason.isOk()) {
-      reason = weightVerdict(weight);
-    }
+    Reason reason =
+        verdict(
+            Scoring.softmaxLogits(k, k < 0 ? 0 : z[k]),
+            Validity.denseLabels(p, z.length),
+            weight,
+            into);
     if (!reason.isOk()) {
-      into.unscored(reason);
       return reason;
     }
     checkClassWeights(z.length);
@@ -159,15 +165,13 @@ public final class RowAuditor implements Serializable {
 
   public Reason dense(double[] z, double[] p, double weight, Evaluation into) {
     int k = Logits.argmax(z);
-    Reason reason = Scoring.softmaxLogits(k, k < 0 ? 0 : z[k]);
-    if (reason.isOk()) {
-      reason = Validity.denseLabels(p, z.length);
-    }
-    if (reason.isOk()) {
-      reason = weightVerdict(weight);
-    }
+    Reason reason =
+        verdict(
+            Scoring.softmaxLogits(k, k < 0 ? 0 : z[k]),
+            Validity.denseLabels(p, z.length),
+            weight,
+            into);
     if (!reason.isOk()) {
-      into.unscored(reason);
       return reason;
     }
     checkClassWeights(z.length);
@@ -186,15 +190,9 @@ public final class RowAuditor implements Serializable {
 
   /** Sigmoid: independent binary targets in [0, 1]; the row loss is the (weighted) element sum. */
   public Reason sigmoid(float[] z, double[] t, double weight, Evaluation into) {
-    Reason reason = Validity.logits(z, false);
-    if (reason.isOk()) {
-      reason = Validity.sigmoidTargets(t, z.length);
-    }
-    if (reason.isOk()) {
-      reason = weightVerdict(weight);
-    }
+    Reason reason =
+        verdict(Validity.logits(z, false), Validity.sigmoidTargets(t, z.length), weight, into);
     if (!reason.isOk()) {
-      into.unscored(reason);
       return reason;
     }
     checkClassWeights(z.length);
@@ -207,15 +205,9 @@ public final class RowAuditor implements Serializable {
   }
 
   public Reason sigmoid(double[] z, double[] t, double weight, Evaluation into) {
-    Reason reason = Validity.logits(z, false);
-    if (reason.isOk()) {
-      reason = Validity.sigmoidTargets(t, z.length);
-    }
-    if (reason.isOk()) {
-      reason = weightVerdict(weight);
-    }
+    Reason reason =
+        verdict(Validity.logits(z, false), Validity.sigmoidTargets(t, z.length), weight, into);
     if (!reason.isOk()) {
-      into.unscored(reason);
       return reason;
     }
     checkClassWeights(z.length);
