@@ -62,12 +62,41 @@ final class VectorRows {
   private static final DoubleVector C2_V = DoubleVector.broadcast(D8, C2);
 
   /**
-   * SIMD needs 8 native double lanes (AVX-512 or wider); with narrower vectors the 512-bit species
-   * would run the Vector API's slow Java fallback, so the scalar definition is used instead.
+   * SIMD needs at least 4 native double lanes (AVX2 or wider). With 8 (AVX-512) one register holds
+   * the definition's eight partial sums; with 4 two registers do (the {@code blockSum256} methods),
+   * since a 512-bit species on 256-bit hardware would run the Vector API's slow Java fallback.
    */
   static boolean supported() {
-    return DoubleVector.SPECIES_PREFERRED.length() >= LANES;
+    return DoubleVector.SPECIES_PREFERRED.length() >= LANES / 2;
   }
+
+  /** Whether the 512-bit sums run; else the 256-bit ones (a JIT constant, so no branch remains). */
+  static final boolean WIDE = DoubleVector.SPECIES_PREFERRED.length() >= LANES;
+
+  private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+  private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+  private static final DoubleVector LANE_INDEX_4 = DoubleVector.zero(D4).addIndex(1);
+  private static final DoubleVector INV_LN2_4 = DoubleVector.broadcast(D4, INV_LN2);
+  private static final DoubleVector SHIFT_4 = DoubleVector.broadcast(D4, SHIFT);
+  private static final DoubleVector MINUS_LN2_HI_4 = DoubleVector.broadcast(D4, -LN2_HI);
+  private static final DoubleVector MINUS_LN2_LO_4 = DoubleVector.broadcast(D4, -LN2_LO);
+  private static final DoubleVector C11_4 = DoubleVector.broadcast(D4, C11);
+  private static final DoubleVector C10_4 = DoubleVector.broadcast(D4, C10);
+  private static final DoubleVector C9_4 = DoubleVector.broadcast(D4, C9);
+  private static final DoubleVector C8_4 = DoubleVector.broadcast(D4, C8);
+  private static final DoubleVector C7_4 = DoubleVector.broadcast(D4, C7);
+  private static final DoubleVector C6_4 = DoubleVector.broadcast(D4, C6);
+  private static final DoubleVector C5_4 = DoubleVector.broadcast(D4, C5);
+  private static final DoubleVector C4_4 = DoubleVector.broadcast(D4, C4);
+  private static final DoubleVector C3_4 = DoubleVector.broadcast(D4, C3);
+  private static final DoubleVector C2_4 = DoubleVector.broadcast(D4, C2);
+
+  /**
+   * The lowest {@code x/ln2 + SHIFT} a fast-range term may have, as a double: for positive doubles
+   * the order of the values is that of their bits, so this is the {@link ExpBlocks#FAST_BITS} test
+   * (a negative or −∞ value is below it too). AVX2 has no 64-bit integer min; it has a double one.
+   */
+  private static final double FAST_SHIFTED = Double.longBitsToDouble(FAST_BITS);
 
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
   private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
@@ -223,6 +252,16 @@ final class VectorRows {
    * into all four copies here and {@link ExpBlocks#exp}; ExpBlocksTest compares them.
    */
   static double blockSum(float[] z, int from, int to, int skip, double max) {
+    return WIDE ? blockSum512(z, from, to, skip, max) : blockSum256(z, from, to, skip, max);
+  }
+
+  /** {@link #blockSum(double[], int, int, int, double)} on the vectors the hardware has. */
+  static double blockSum(double[] z, int from, int to, int skip, double max) {
+    return WIDE ? blockSum512(z, from, to, skip, max) : blockSum256(z, from, to, skip, max);
+  }
+
+  /** The sums in one 512-bit register of eight double lanes (AVX-512). */
+  static double blockSum512(float[] z, int from, int to, int skip, double max) {
     if (to < LANES) {
       return ExpBlocks.scalarBlockSum(z, from, to, skip, max);
     }
@@ -306,7 +345,7 @@ final class VectorRows {
   }
 
   /** {@link ExpBlocks#scalarBlockSum(double[], int, int, int, double)}, as the float version. */
-  static double blockSum(double[] z, int from, int to, int skip, double max) {
+  static double blockSum512(double[] z, int from, int to, int skip, double max) {
     if (to < LANES) {
       return ExpBlocks.scalarBlockSum(z, from, to, skip, max);
     }
@@ -379,6 +418,181 @@ final class VectorRows {
     // scalar definition (merging a call's vector into this loop would box it on every iteration).
     // A NaN term makes its lane, and so the total, NaN.
     if (lowest.reduceLanes(VectorOperators.MIN) < FAST_BITS || total != total) {
+      return ExpBlocks.scalarBlockSum(z, from, to, skip, max);
+    }
+    return total;
+  }
+
+  /**
+   * {@link #blockSum512(float[], int, int, int, double)} in two 256-bit registers (AVX2): the same
+   * terms in the same lanes, so the same bits. Written out like it, for the same reason.
+   */
+  static double blockSum256(float[] z, int from, int to, int skip, double max) {
+    if (to < LANES) {
+      return ExpBlocks.scalarBlockSum(z, from, to, skip, max);
+    }
+    DoubleVector zero = DoubleVector.zero(D4);
+    DoubleVector maxV = DoubleVector.broadcast(D4, max);
+    // The definition's lanes 0–3 and 4–7: each half-chunk of four terms is added to `current`,
+    // and the two swap after it, so after every whole chunk `current` holds lanes 0–3 again.
+    DoubleVector current = zero;
+    DoubleVector other = zero;
+    DoubleVector lowest = DoubleVector.broadcast(D4, Double.POSITIVE_INFINITY);
+    int whole = to - ((to - from) & (LANES - 1));
+    int skipChunk = skip >= from && skip < whole ? skip - ((skip - from) & (LANES - 1)) : whole;
+    int i = from;
+    while (true) {
+      int plainEnd = i <= skipChunk ? skipChunk : whole;
+      for (; i < plainEnd; i += LANES / 2) {
+        // e^v = 2^k · (1 + (r + r²q)), ExpBlocks.exp lane by lane.
+        DoubleVector v =
+            ((DoubleVector)
+                    FloatVector.fromArray(F4, z, i).convertShape(VectorOperators.F2D, D4, 0))
+                .sub(maxV);
+        DoubleVector shifted = v.fma(INV_LN2_4, SHIFT_4);
+        lowest = lowest.lanewise(VectorOperators.MIN, shifted);
+        DoubleVector k = shifted.sub(SHIFT_4);
+        DoubleVector r = k.fma(MINUS_LN2_HI_4, v);
+        r = k.fma(MINUS_LN2_LO_4, r);
+        DoubleVector r2 = r.mul(r);
+        DoubleVector r4 = r2.mul(r2);
+        DoubleVector r8 = r4.mul(r4);
+        DoubleVector low = r2.fma(r.fma(C5_4, C4_4), r.fma(C3_4, C2_4));
+        DoubleVector high = r2.fma(r.fma(C9_4, C8_4), r.fma(C7_4, C6_4));
+        DoubleVector q = r8.fma(r.fma(C11_4, C10_4), r4.fma(high, low));
+        DoubleVector scale =
+            shifted.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        DoubleVector e = r2.fma(q, r).fma(scale, scale);
+        DoubleVector added = current.add(e);
+        current = other;
+        other = added;
+      }
+      if (i >= to) {
+        break;
+      }
+      // The chunk holding skip, or the partial chunk at the end: its two halves, then masked.
+      int at = Math.min(i, to - LANES);
+      for (int half = 0; half < LANES; half += LANES / 2) {
+        int h = at + half;
+        DoubleVector v =
+            ((DoubleVector)
+                    FloatVector.fromArray(F4, z, h).convertShape(VectorOperators.F2D, D4, 0))
+                .sub(maxV);
+        DoubleVector shifted = v.fma(INV_LN2_4, SHIFT_4);
+        lowest = lowest.lanewise(VectorOperators.MIN, shifted);
+        DoubleVector k = shifted.sub(SHIFT_4);
+        DoubleVector r = k.fma(MINUS_LN2_HI_4, v);
+        r = k.fma(MINUS_LN2_LO_4, r);
+        DoubleVector r2 = r.mul(r);
+        DoubleVector r4 = r2.mul(r2);
+        DoubleVector r8 = r4.mul(r4);
+        DoubleVector low = r2.fma(r.fma(C5_4, C4_4), r.fma(C3_4, C2_4));
+        DoubleVector high = r2.fma(r.fma(C9_4, C8_4), r.fma(C7_4, C6_4));
+        DoubleVector q = r8.fma(r.fma(C11_4, C10_4), r4.fma(high, low));
+        DoubleVector scale =
+            shifted.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        DoubleVector e = r2.fma(q, r).fma(scale, scale);
+        int skipLane = skip - h;
+        if (skipLane >= 0 && skipLane < LANES / 2) {
+          e = e.blend(zero, LANE_INDEX_4.compare(VectorOperators.EQ, (double) skipLane));
+        }
+        if (h < i) {
+          e = e.blend(zero, LANE_INDEX_4.compare(VectorOperators.LT, (double) (i - h)));
+        }
+        DoubleVector added = current.add(e);
+        current = other;
+        other = added;
+      }
+      i += LANES;
+    }
+    double total =
+        ((current.lane(0) + current.lane(1)) + (current.lane(2) + current.lane(3)))
+            + ((other.lane(0) + other.lane(1)) + (other.lane(2) + other.lane(3)));
+    // As blockSum512; NaN in `lowest` (a NaN term, summed or masked) also sends the block there.
+    if (!(lowest.reduceLanes(VectorOperators.MIN) >= FAST_SHIFTED) || total != total) {
+      return ExpBlocks.scalarBlockSum(z, from, to, skip, max);
+    }
+    return total;
+  }
+
+  /** {@link #blockSum256(float[], int, int, int, double)} for double logits. */
+  static double blockSum256(double[] z, int from, int to, int skip, double max) {
+    if (to < LANES) {
+      return ExpBlocks.scalarBlockSum(z, from, to, skip, max);
+    }
+    DoubleVector zero = DoubleVector.zero(D4);
+    DoubleVector maxV = DoubleVector.broadcast(D4, max);
+    // The definition's lanes 0–3 and 4–7: each half-chunk of four terms is added to `current`,
+    // and the two swap after it, so after every whole chunk `current` holds lanes 0–3 again.
+    DoubleVector current = zero;
+    DoubleVector other = zero;
+    DoubleVector lowest = DoubleVector.broadcast(D4, Double.POSITIVE_INFINITY);
+    int whole = to - ((to - from) & (LANES - 1));
+    int skipChunk = skip >= from && skip < whole ? skip - ((skip - from) & (LANES - 1)) : whole;
+    int i = from;
+    while (true) {
+      int plainEnd = i <= skipChunk ? skipChunk : whole;
+      for (; i < plainEnd; i += LANES / 2) {
+        // e^v = 2^k · (1 + (r + r²q)), ExpBlocks.exp lane by lane.
+        DoubleVector v = DoubleVector.fromArray(D4, z, i).sub(maxV);
+        DoubleVector shifted = v.fma(INV_LN2_4, SHIFT_4);
+        lowest = lowest.lanewise(VectorOperators.MIN, shifted);
+        DoubleVector k = shifted.sub(SHIFT_4);
+        DoubleVector r = k.fma(MINUS_LN2_HI_4, v);
+        r = k.fma(MINUS_LN2_LO_4, r);
+        DoubleVector r2 = r.mul(r);
+        DoubleVector r4 = r2.mul(r2);
+        DoubleVector r8 = r4.mul(r4);
+        DoubleVector low = r2.fma(r.fma(C5_4, C4_4), r.fma(C3_4, C2_4));
+        DoubleVector high = r2.fma(r.fma(C9_4, C8_4), r.fma(C7_4, C6_4));
+        DoubleVector q = r8.fma(r.fma(C11_4, C10_4), r4.fma(high, low));
+        DoubleVector scale =
+            shifted.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        DoubleVector e = r2.fma(q, r).fma(scale, scale);
+        DoubleVector added = current.add(e);
+        current = other;
+        other = added;
+      }
+      if (i >= to) {
+        break;
+      }
+      // The chunk holding skip, or the partial chunk at the end: its two halves, then masked.
+      int at = Math.min(i, to - LANES);
+      for (int half = 0; half < LANES; half += LANES / 2) {
+        int h = at + half;
+        DoubleVector v = DoubleVector.fromArray(D4, z, h).sub(maxV);
+        DoubleVector shifted = v.fma(INV_LN2_4, SHIFT_4);
+        lowest = lowest.lanewise(VectorOperators.MIN, shifted);
+        DoubleVector k = shifted.sub(SHIFT_4);
+        DoubleVector r = k.fma(MINUS_LN2_HI_4, v);
+        r = k.fma(MINUS_LN2_LO_4, r);
+        DoubleVector r2 = r.mul(r);
+        DoubleVector r4 = r2.mul(r2);
+        DoubleVector r8 = r4.mul(r4);
+        DoubleVector low = r2.fma(r.fma(C5_4, C4_4), r.fma(C3_4, C2_4));
+        DoubleVector high = r2.fma(r.fma(C9_4, C8_4), r.fma(C7_4, C6_4));
+        DoubleVector q = r8.fma(r.fma(C11_4, C10_4), r4.fma(high, low));
+        DoubleVector scale =
+            shifted.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        DoubleVector e = r2.fma(q, r).fma(scale, scale);
+        int skipLane = skip - h;
+        if (skipLane >= 0 && skipLane < LANES / 2) {
+          e = e.blend(zero, LANE_INDEX_4.compare(VectorOperators.EQ, (double) skipLane));
+        }
+        if (h < i) {
+          e = e.blend(zero, LANE_INDEX_4.compare(VectorOperators.LT, (double) (i - h)));
+        }
+        DoubleVector added = current.add(e);
+        current = other;
+        other = added;
+      }
+      i += LANES;
+    }
+    double total =
+        ((current.lane(0) + current.lane(1)) + (current.lane(2) + current.lane(3)))
+            + ((other.lane(0) + other.lane(1)) + (other.lane(2) + other.lane(3)));
+    // As blockSum512; NaN in `lowest` (a NaN term, summed or masked) also sends the block there.
+    if (!(lowest.reduceLanes(VectorOperators.MIN) >= FAST_SHIFTED) || total != total) {
       return ExpBlocks.scalarBlockSum(z, from, to, skip, max);
     }
     return total;

@@ -66,6 +66,18 @@ class ExpBlocksTest {
     assertThat(ExpBlocks.SIMD).isTrue();
   }
 
+  /**
+   * The build runs the kernel tests a second time with {@code -XX:UseAVX=2} and this property:
+   * there the 256-bit sums must be the ones in use, or that run would test the 512-bit ones again.
+   */
+  @Test
+  void theVectorWidthTheBuildAskedForIsTheOneInUse() {
+    String expected = System.getProperty("xent.expect.vector.bits");
+    assumeTrue(expected != null);
+    assertThat(ExpBlocks.SIMD).isTrue();
+    assertThat(VectorRows.WIDE ? 512 : 256).isEqualTo(Integer.parseInt(expected));
+  }
+
   @Test
   void simdSumsEqualTheScalarDefinitionBitForBit() {
     assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
@@ -95,6 +107,22 @@ class ExpBlocksTest {
       assertThat(bits(VectorRows.blockSum(doubles, from, to, skip, maxDouble)))
           .as("double, round %d", round)
           .isEqualTo(scalarDouble);
+      // Both register widths wherever the hardware runs them natively (256-bit ones on AVX-512
+      // too), whichever of them blockSum picked.
+      assertThat(bits(VectorRows.blockSum256(floats, from, to, skip, maxFloat)))
+          .as("float, 256-bit, round %d", round)
+          .isEqualTo(scalarFloat);
+      assertThat(bits(VectorRows.blockSum256(doubles, from, to, skip, maxDouble)))
+          .as("double, 256-bit, round %d", round)
+          .isEqualTo(scalarDouble);
+      if (VectorRows.WIDE) {
+        assertThat(bits(VectorRows.blockSum512(floats, from, to, skip, maxFloat)))
+            .as("float, 512-bit, round %d", round)
+            .isEqualTo(scalarFloat);
+        assertThat(bits(VectorRows.blockSum512(doubles, from, to, skip, maxDouble)))
+            .as("double, 512-bit, round %d", round)
+            .isEqualTo(scalarDouble);
+      }
       checked++;
     }
     assertThat(checked).isEqualTo(40_000);
