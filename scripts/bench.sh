@@ -15,6 +15,8 @@
 #   options: --methods "scan floor hof udf mllib xent-sql xent-spark xent-page xent-audit
 #                       xent-page-nocrc duckdb-scan duckdb-loss"  --warm PASSES
 #            --data DIR
+#            --java-opts "..."  (added to every JVM, e.g. "-XX:UseAVX=2" to run as on an
+#                         AVX2-only machine; DuckDB, native code, still uses what the CPU has)
 #            --interleave "scan floor xent-spark xent-page xent-audit duckdb-scan"
 #                         (also alternated in one JVM; "" for none)
 # Data is generated once with `xent generate` and cached in --data (default job/target/bench).
@@ -28,6 +30,7 @@ warm=3
 interleave="scan floor xent-spark xent-page xent-audit duckdb-scan"
 duckdb_version=2.0.0.1
 data_dir="$root/job/target/bench"
+java_opts=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rows) rows="$2"; shift 2 ;;
@@ -36,6 +39,7 @@ while [[ $# -gt 0 ]]; do
     --warm) warm="$2"; shift 2 ;;
     --interleave) interleave="$2"; shift 2 ;;
     --data) data_dir="$2"; shift 2 ;;
+    --java-opts) java_opts="$2"; shift 2 ;;
     *) echo "bench.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -43,7 +47,7 @@ done
 [[ -f "$root/job/target/xent-job.jar" ]] || (cd "$root" && mvn -B -q -DskipTests package >&2)
 jar="$root/job/target/xent-job.jar"
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
-machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)${java_opts:+, java $java_opts}"
 results_dir="$data_dir/results"
 mkdir -p "$results_dir"
 spark_classpath="$jar:$(cat "$root/job/target/spark-classpath.txt")"
@@ -91,7 +95,7 @@ measure() {
     # first after they were evicted (the scan, first in the list) paid the disk read for all.
     cache_files "$data"
     # shellcheck disable=SC2046
-    java $(cat "$root/job/target/classes/xent-jvm-options.txt") -Xmx6g \
+    java $(cat "$root/job/target/classes/xent-jvm-options.txt") -Xmx6g $java_opts \
       -Dlog4j2.configurationFile="$root/conf/log4j2-cli.properties" \
       -cp "$(classpath "$method")" \
       dev.xent.job.bench.EndToEndBench "$method" "$data" "$warm" | tail -1 | tee -a "$lines" >&2
@@ -104,7 +108,7 @@ measure() {
     local mixed="$results_dir/rows-$n-classes-$c.interleaved.jsonl"
     cache_files "$data"
     # shellcheck disable=SC2046
-    java $(cat "$root/job/target/classes/xent-jvm-options.txt") -Xmx6g \
+    java $(cat "$root/job/target/classes/xent-jvm-options.txt") -Xmx6g $java_opts \
       -Dlog4j2.configurationFile="$root/conf/log4j2-cli.properties" \
       -cp "$(classpath "$interleave")" \
       dev.xent.job.bench.EndToEndBench "${interleave// /,}" "$data" "$(( warm + 2 ))" \
