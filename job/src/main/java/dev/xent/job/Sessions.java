@@ -1,5 +1,6 @@
 package dev.xent.job;
 
+import dev.xent.kernel.Logits;
 import dev.xent.spark.XentExtensions;
 import java.util.Map;
 import org.apache.spark.SparkConf;
@@ -34,6 +35,9 @@ public final class Sessions {
   }
 
   public static SparkSession start(String appName, String master, Map<String, String> conf) {
+    // The kernel's vector loops compile on an idle core while Spark starts (seconds), rather than
+    // at the first row; with a local master this JVM is the executor that runs the rows.
+    Logits.warmUp();
     SparkConf sparkConf = new SparkConf();
     if (master != null) {
       sparkConf.setMaster(master);

@@ -45,7 +45,22 @@ final class ExpBlocks {
   static final double C10 = 0x1.28917c89a43a7p-22;
   static final double C11 = 0x1.af389ecfc4b9cp-26;
 
+  /** Whether the vector loops can run here; {@link #simd()} says whether they do yet. */
   static final boolean SIMD = simdAvailable();
+
+  static {
+    if (SIMD) {
+      VectorWarmup.start(Boolean.parseBoolean(System.getProperty("xent.simd.warmup", "true")));
+    }
+  }
+
+  /**
+   * Whether rows go through {@link VectorRows} now: once {@link VectorWarmup} has seen them
+   * compiled. Before that, and without SIMD, through the scalar definition, with the same bits.
+   */
+  static boolean simd() {
+    return SIMD && VectorWarmup.done();
+  }
 
   /**
    * e^x for x ≤ 0 within 2 ulps. Non-finite: NaN → NaN, −∞ → +0.0; below about −707.7 (k < −1021,

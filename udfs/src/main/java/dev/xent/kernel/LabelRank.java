@@ -17,12 +17,12 @@ public final class LabelRank {
 
   public static int of(float[] z, int y) {
     requireLabel(y, z.length);
-    return ExpBlocks.SIMD ? VectorRows.rank(z, y) : scalarRank(z, y);
+    return ExpBlocks.simd() ? VectorRows.rank(z, y) : scalarRank(z, y);
   }
 
   public static int of(double[] z, int y) {
     requireLabel(y, z.length);
-    return ExpBlocks.SIMD ? VectorRows.rank(z, y) : scalarRank(z, y);
+    return ExpBlocks.simd() ? VectorRows.rank(z, y) : scalarRank(z, y);
   }
 
   static int scalarRank(float[] z, int y) {

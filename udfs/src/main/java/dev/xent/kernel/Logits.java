@@ -8,6 +8,14 @@ public final class Logits {
   private Logits() {}
 
   /**
+   * Starts compiling the SIMD row loops now, on a background thread (see {@link VectorWarmup});
+   * otherwise they start at the first row. Rows are scored with the same bits either way.
+   */
+  public static void warmUp() {
+    ExpBlocks.simd();
+  }
+
+  /**
    * The index of the first maximum of {@code z}, or -1 for an empty row.
    *
    * <p>Non-finite values: NaN ranks above everything, so a row holding a NaN returns the index of
@@ -16,12 +24,12 @@ public final class Logits {
    * index).
    */
   public static int argmax(double[] z) {
-    return ExpBlocks.SIMD ? VectorRows.argmax(z) : scalarArgmax(z);
+    return ExpBlocks.simd() ? VectorRows.argmax(z) : scalarArgmax(z);
   }
 
   /** {@link #argmax(double[])} for float logits. */
   public static int argmax(float[] z) {
-    return ExpBlocks.SIMD ? VectorRows.argmax(z) : scalarArgmax(z);
+    return ExpBlocks.simd() ? VectorRows.argmax(z) : scalarArgmax(z);
   }
 
   static int scalarArgmax(double[] z) {
@@ -78,7 +86,7 @@ public final class Logits {
       int end = Math.min(z.length, start + BLOCK);
       // Class k is left out, not added and subtracted: 1 + 1e-20 − 1 would lose the 1e-20.
       double block =
-          ExpBlocks.SIMD
+          ExpBlocks.simd()
               ? VectorRows.blockSum(z, start, end, k, max)
               : ExpBlocks.scalarBlockSum(z, start, end, k, max);
       double next = sum + block;
@@ -96,7 +104,7 @@ public final class Logits {
     for (int start = 0; start < z.length; start += BLOCK) {
       int end = Math.min(z.length, start + BLOCK);
       double block =
-          ExpBlocks.SIMD
+          ExpBlocks.simd()
               ? VectorRows.blockSum(z, start, end, k, max)
               : ExpBlocks.scalarBlockSum(z, start, end, k, max);
       double next = sum + block;

@@ -78,6 +78,20 @@ class ExpBlocksTest {
     assertThat(VectorRows.WIDE ? 512 : 256).isEqualTo(Integer.parseInt(expected));
   }
 
+  /**
+   * The kernels start on the scalar definition and switch once the warm-up thread has measured the
+   * vector loops compiled: that must happen, or SIMD would never be used.
+   */
+  @Test
+  void theWarmupSwitchesTheKernelsToTheVectorLoops() throws InterruptedException {
+    assumeTrue(ExpBlocks.SIMD);
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (!ExpBlocks.simd() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(ExpBlocks.simd()).isTrue();
+  }
+
   @Test
   void simdSumsEqualTheScalarDefinitionBitForBit() {
     assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());

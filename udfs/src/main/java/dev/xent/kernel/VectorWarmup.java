@@ -1,0 +1,108 @@
+package dev.xent.kernel;
+
+import java.util.SplittableRandom;
+
+/**
+ * Compiles the SIMD row loops before the rows need them. Until C2 has compiled them, the Vector
+ * API's operations run as its Java fallbacks, each one a loop over lanes with an object per result:
+ * 100 to 300 times slower per logit than the compiled code, and about three times slower than the
+ * scalar definition. A cold evaluate spent its first seconds there (the first two tasks of 10M ×
+ * 100 rows took 6.1 s where later ones took 1.1–2.3 s).
+ *
+ * <p>So the kernels use the scalar definition (the same bits: {@link ExpBlocks} defines them, and
+ * ExpBlocksTest compares the two) until this daemon thread, started when the kernels are first
+ * used, has run the vector loops on rows of mixed widths and measured them fast; then they switch.
+ * Which of the two ran a row never changes its result, only when the switch happens. If the loops
+ * never become fast (a JVM without C2, say), the kernels stay scalar. {@code
+ * -Dxent.simd.warmup=false} switches at once (for benchmarks that warm up themselves).
+ */
+final class VectorWarmup {
+  private VectorWarmup() {}
+
+  /**
+   * Compiled, the loops cost about 1 ns per logit; their fallbacks over 100 ns. Ten is far from
+   * both, so a preempted round or a slow machine does not switch early, nor a fast one late.
+   */
+  private static final double FAST_NANOS_PER_LOGIT = 10.0;
+
+  /** Rounds in a row under the bound before switching: one could be a lucky timing. */
+  private static final int FAST_ROUNDS = 3;
+
+  /** Giving up: past this the scalar definition stays (it is correct, only slower). */
+  private static final long GIVE_UP_NANOS = 60_000_000_000L;
+
+  /**
+   * Widths on both sides of every branch in the loops (narrower than one vector, partial chunks, a
+   * whole block), so that C2 compiles the paths real rows take and does not deoptimise on the first
+   * unusual row.
+   */
+  private static final int[] WIDTHS = {3, 7, 8, 9, 16, 23, 33, 64, 100, 129, 512};
+
+  private static volatile boolean done;
+
+  /** Where the warm-up's sums go, so that the JIT cannot drop the calls that made them. */
+  private static volatile double result;
+
+  /** Whether the vector loops are compiled (always true when the kernels do not use SIMD). */
+  static boolean done() {
+    return done;
+  }
+
+  /** Called once, from ExpBlocks' initialisation. */
+  static void start(boolean wanted) {
+    if (!wanted) {
+      done = true;
+      return;
+    }
+    Thread thread = new Thread(VectorWarmup::run, "xent-vector-warmup");
+    thread.setDaemon(true);
+    // Below the task threads: on a busy executor it should take the idle moments.
+    thread.setPriority(Thread.MIN_PRIORITY);
+    thread.start();
+  }
+
+  private static void run() {
+    SplittableRandom random = new SplittableRandom(1);
+    float[][] floats = new float[WIDTHS.length][];
+    double[][] doubles = new double[WIDTHS.length][];
+    long logits = 0;
+    for (int r = 0; r < WIDTHS.length; r++) {
+      floats[r] = new float[WIDTHS[r]];
+      doubles[r] = new double[WIDTHS[r]];
+      for (int i = 0; i < WIDTHS[r]; i++) {
+        double v = random.nextGaussian() * 3;
+        floats[r][i] = (float) v;
+        doubles[r][i] = v;
+      }
+      logits += 2L * WIDTHS[r];
+    }
+    // One row with a term far below its maximum, for the scalar hand-over inside blockSum.
+    floats[8][5] = -1e30f;
+    doubles[8][5] = -1e300;
+    long began = System.nanoTime();
+    int fast = 0;
+    double sink = 0;
+    while (fast < FAST_ROUNDS && System.nanoTime() - began < GIVE_UP_NANOS) {
+      long start = System.nanoTime();
+      for (int round = 0; round < 64; round++) {
+        for (int r = 0; r < WIDTHS.length; r++) {
+          sink += row(floats[r], round % WIDTHS[r]) + row(doubles[r], round % WIDTHS[r]);
+        }
+      }
+      double perLogit = (System.nanoTime() - start) / (64.0 * logits);
+      fast = perLogit < FAST_NANOS_PER_LOGIT ? fast + 1 : 0;
+    }
+    result = sink;
+    done = fast >= FAST_ROUNDS;
+  }
+
+  private static double row(float[] z, int label) {
+    int k = VectorRows.argmax(z);
+    return VectorRows.blockSum(z, 0, z.length, k, z[k]) + VectorRows.rank(z, label);
+  }
+
+  private static double row(double[] z, int label) {
+    int k = VectorRows.argmax(z);
+    return VectorRows.blockSum(z, 0, z.length, k, z[k]) + VectorRows.rank(z, label);
+  }
+}
