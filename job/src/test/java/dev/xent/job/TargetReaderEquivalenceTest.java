@@ -111,6 +111,67 @@ class TargetReaderEquivalenceTest {
     assertThat(partialPieces).isGreaterThan(20);
   }
 
+  @Test
+  void vectorLogitsAreLeftToSparksReaderWithTheReason() {
+    Path input = tmp.resolve("vectors");
+    spark()
+        .sql("SELECT array(1.0D, 2.0D, 0.5D) AS z, array(0.25D, 0.75D, 0.0D) AS labels")
+        .select(
+            org.apache
+                .spark
+                .ml
+                .functions
+                .array_to_vector(org.apache.spark.sql.functions.col("z"))
+                .as("logits"),
+            org.apache.spark.sql.functions.col("labels"))
+        .coalesce(1)
+        .write()
+        .parquet(input.toString());
+    Path out = tmp.resolve("out-vectors");
+    Run auto = evaluate(input, "--labels", "labels", "--output", out.toString());
+    assertThat(auto.exitCode()).as(auto.err()).isZero();
+    JsonNode metrics = readJson(out.resolve("metrics.json"));
+    assertThat(metrics.get("reader").asText()).isEqualTo("spark");
+    assertThat(metrics.get("reader_reason").asText())
+        .matches(
+            "logits column 'logits' is an MLlib vector in part-.*\\.parquet"
+                + " \\(vectors are read by Spark's reader\\)");
+    // The row was scored there: lse(1, 2, 0.5) − (0.25·1 + 0.75·2), by hand with Math.log/exp.
+    double lse = 2 + Math.log(Math.exp(-1) + 1 + Math.exp(-1.5));
+    assertThat(metrics.get("mean_loss").asDouble())
+        .isCloseTo(lse - 1.75, org.assertj.core.api.Assertions.within(1e-15));
+
+    Run page = evaluate(input, "--labels", "labels", "--reader", "page");
+    assertThat(page.exitCode()).isEqualTo(2);
+    assertThat(page.err())
+        .contains("Cannot evaluate with --reader page: logits column 'logits' is an MLlib vector");
+  }
+
+  @Test
+  void strictNamesTheSameFirstInvalidRowOnBothReaders() {
+    Path input = tmp.resolve("strict");
+    spark()
+        .sql(
+            "SELECT * FROM VALUES"
+                + " (0L, array(1.0F, 2.0F), array(0.5D, 0.5D)),"
+                + " (1L, array(1.0F, 2.0F), array(1.25D, -0.25D)),"
+                + " (2L, array(1.0F), array(0.5D, 0.5D))"
+                + " AS t(id, logits, labels)")
+        .coalesce(1)
+        .write()
+        .parquet(input.toString());
+    List<String> messages = new ArrayList<>();
+    for (String reader : List.of("page", "spark")) {
+      Run run = evaluate(input, "--labels", "labels", "--reader", reader, "--strict");
+      assertThat(run.exitCode()).as(run.err()).isEqualTo(3);
+      messages.add(run.err().trim());
+    }
+    assertThat(messages.get(0))
+        .contains("row 1 of file:")
+        .endsWith("is invalid: negative_probability (probability 1 is -0.25)");
+    assertThat(messages.get(0)).isEqualTo(messages.get(1));
+  }
+
   private void compare(Kind kind, int variant, SplittableRandom random) throws IOException {
     boolean doubles = random.nextBoolean();
     boolean weighted = random.nextBoolean();
