@@ -12,6 +12,9 @@
 #   scripts/bench.sh                      the full suite: 1M × 100, 10M × 100 and 1000 × 131,072
 #                                         float32 rows, then 10M-vs-1M scaling
 #   scripts/bench.sh --rows N --classes C one data set only
+#   scripts/bench.sh --soft --rows N       soft labels (`generate --soft-labels`): dense softmax and
+#                                         sigmoid (the same probability rows as targets) on both
+#                                         readers, ratios to scan-soft (both list columns scanned)
 #   options: --methods "scan floor hof udf mllib xent-sql xent-spark xent-page xent-audit
 #                       xent-page-nocrc duckdb-scan duckdb-loss"  --warm PASSES
 #            --data DIR
@@ -31,18 +34,29 @@ interleave="scan floor xent-spark xent-page xent-audit duckdb-scan"
 duckdb_version=2.0.0.1
 data_dir="$root/job/target/bench"
 java_opts=""
+soft=""
+methods_given=""
+interleave_given=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rows) rows="$2"; shift 2 ;;
     --classes) classes="$2"; shift 2 ;;
-    --methods) methods="$2"; shift 2 ;;
+    --methods) methods="$2"; methods_given=1; shift 2 ;;
+    --soft) soft=1; shift ;;
     --warm) warm="$2"; shift 2 ;;
-    --interleave) interleave="$2"; shift 2 ;;
+    --interleave) interleave="$2"; interleave_given=1; shift 2 ;;
     --data) data_dir="$2"; shift 2 ;;
     --java-opts) java_opts="$2"; shift 2 ;;
     *) echo "bench.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
+
+if [[ -n "$soft" ]]; then
+  [[ -n "$methods_given" ]] ||
+    methods="scan-soft xent-soft-spark xent-soft-page xent-sigmoid-spark xent-sigmoid-page"
+  [[ -n "$interleave_given" ]] ||
+    interleave="scan-soft xent-soft-spark xent-soft-page xent-sigmoid-spark xent-sigmoid-page"
+fi
 
 [[ -f "$root/job/target/xent-job.jar" ]] || (cd "$root" && mvn -B -q -DskipTests package >&2)
 jar="$root/job/target/xent-job.jar"
@@ -70,12 +84,13 @@ classpath() {
 # Generates ROWS × CLASSES float32 rows once, in files of about 120 MB (Spark's split size);
 # wide rows (≥ 50,000 classes) go into ONE file, the case that exhausts Spark's memory.
 dataset() {
-  local n="$1" c="$2" data="$data_dir/rows-$1-classes-$2"
+  local n="$1" c="$2" data="$data_dir/rows-$1-classes-$2${soft:+-soft}"
   if [[ ! -f "$data/_SUCCESS" ]]; then
-    local partitions=$(( n * c * 4 / 120000000 ))
+    # Soft rows hold 12 bytes a class (float logit, double probability), not 4.
+    local partitions=$(( n * c * (${soft:+8+}4) / 120000000 ))
     (( partitions >= 1 && c < 50000 )) || partitions=1
     "$root/scripts/xent" generate --output "$data" --rows "$n" --classes "$c" \
-      --partitions "$partitions" --overwrite >&2
+      --partitions "$partitions" ${soft:+--soft-labels} --overwrite >&2
   fi
   echo "$data"
 }
@@ -87,7 +102,7 @@ cache_files() {
 
 # Runs every method on one data set; prints the table and leaves the JSON lines in results/.
 measure() {
-  local n="$1" c="$2" data lines="$results_dir/rows-$1-classes-$2.jsonl"
+  local n="$1" c="$2" data lines="$results_dir/rows-$1-classes-$2${soft:+-soft}.jsonl"
   data="$(dataset "$n" "$c")"
   : > "$lines"
   for method in $methods; do
@@ -105,7 +120,7 @@ measure() {
   # The same warm passes alternating in one JVM: a machine whose speed drifts between the fresh
   # JVMs above slows every method alike here.
   if [[ -n "$interleave" ]]; then
-    local mixed="$results_dir/rows-$n-classes-$c.interleaved.jsonl"
+    local mixed="$results_dir/rows-$n-classes-$c${soft:+-soft}.interleaved.jsonl"
     cache_files "$data"
     # shellcheck disable=SC2046
     java $(cat "$root/job/target/classes/xent-jvm-options.txt") -Xmx6g $java_opts \

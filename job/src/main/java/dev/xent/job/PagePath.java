@@ -5,6 +5,7 @@ import dev.xent.job.page.PagePlan;
 import dev.xent.job.page.PageRowReader;
 import dev.xent.job.page.PageRowSink;
 import dev.xent.job.page.PageTask;
+import dev.xent.job.page.RowShape;
 import dev.xent.kernel.Evaluation;
 import dev.xent.kernel.Reason;
 import dev.xent.kernel.ReasonDetail;
@@ -65,8 +66,9 @@ final class PagePath {
               input.files(),
               input.footers(),
               config.logitsColumn(),
-              config.labelColumn(),
+              config.targetColumn(),
               config.weightColumn(),
+              shape(config),
               maxTaskBytes(spark),
               spark.sparkContext().defaultParallelism());
     } catch (IOException | RuntimeException e) {
@@ -86,9 +88,6 @@ final class PagePath {
     if (config.format() != EvaluateConfig.Format.PARQUET) {
       return "the input format is " + config.format().sparkName() + ", not parquet";
     }
-    if (config.loss() != EvaluateConfig.Loss.SOFTMAX || config.labelColumn() == null) {
-      return "only sparse softmax (--label) is read page by page";
-    }
     if (config.filter() != null) {
       return "--filter is evaluated by Spark";
     }
@@ -96,6 +95,12 @@ final class PagePath {
       return "--group-by is aggregated by Spark";
     }
     return null;
+  }
+
+  /** What the request reads besides the logits: a class label, or a dense or sigmoid target. */
+  static RowShape shape(EvaluateConfig config) {
+    return new RowShape(
+        config.loss() == EvaluateConfig.Loss.SIGMOID, config.labelsColumn() != null);
   }
 
   /**
@@ -174,8 +179,9 @@ final class PagePath {
     Broadcast<SerializableConfiguration> conf =
         context.broadcast(new SerializableConfiguration(hadoop));
     String logits = config.logitsColumn();
-    String label = config.labelColumn();
+    String label = config.targetColumn();
     String weight = config.weightColumn();
+    RowShape shape = shape(config);
     // Each task's share, so the driver never holds much more than MAX_POSITIONS.
     int max = Quarantine.maxPositions;
     int taskLimit = keepPositions && max > 0 ? Math.max(1024, max / tasks.size()) : 0;
@@ -189,10 +195,15 @@ final class PagePath {
                   task -> {
                     Evaluation evaluation = new Evaluation(options);
                     String file = Quarantine.sparkFilePath(task.file());
+                    RowAuditor auditor = new RowAuditor(options);
                     Scorer scorer =
-                        new Scorer(new RowAuditor(options), evaluation, file, taskLimit, strict);
+                        shape.sparse()
+                            ? new Scorer(auditor, evaluation, file, taskLimit, strict)
+                            : new TargetScorer(
+                                shape.sigmoid(), auditor, evaluation, file, taskLimit, strict);
                     try {
-                      PageRowReader.read(conf.value().value(), task, logits, label, weight, scorer);
+                      PageRowReader.read(
+                          conf.value().value(), task, logits, label, weight, shape, scorer);
                     } catch (PageRowSink.Stop stop) {
                       // The strict gate: this task's first invalid row is in scorer.first.
                     }
@@ -224,9 +235,9 @@ final class PagePath {
    * positions of invalid rows (row index in the file, from {@link PageRowSink#piece}) and, when
    * strict, stops at the first.
    */
-  private static final class Scorer implements PageRowSink {
-    private final RowAuditor auditor;
-    private final Evaluation evaluation;
+  static class Scorer implements PageRowSink {
+    final RowAuditor auditor;
+    final Evaluation evaluation;
     private final String file;
     private final int limit;
     private final boolean strict;
@@ -269,6 +280,11 @@ final class PagePath {
     }
 
     private void seen(Reason reason, Object logits, double label, double weight) {
+      seen(reason, logits, label, null, weight);
+    }
+
+    /** Counts the row; {@code labels} is a dense or sigmoid row's target row, else null. */
+    final void seen(Reason reason, Object logits, double label, double[] labels, double weight) {
       long row = next++;
       if (!reason.isInvalid()) {
         return;
@@ -276,7 +292,7 @@ final class PagePath {
       if (strict) {
         first =
             new Gates.InvalidRow(
-                file, row, ReasonDetail.describe(reason, logits, label, null, weight));
+                file, row, ReasonDetail.describe(reason, logits, label, labels, weight));
         throw new Stop();
       }
       if (count == limit) {

@@ -44,7 +44,9 @@ import scala.jdk.javaapi.CollectionConverters;
  * --per-class --calibration-bins 15}) and xent-page-nocrc (the page reader without verifying the
  * pages' CRC32, to measure what the check costs); duckdb-scan and duckdb-loss are DuckDB's bare
  * scan and the loss in DuckDB SQL ({@link DuckDbMethods}, which needs DuckDB's JDBC driver on the
- * classpath).
+ * classpath). On data generated with {@code --soft-labels}: scan-soft (Spark's bare scan of the
+ * logits and labels), xent-soft-spark and xent-soft-page (dense softmax labels on either reader),
+ * xent-sigmoid-spark and xent-sigmoid-page (the same probability rows as sigmoid targets).
  */
 public final class EndToEndBench {
   private EndToEndBench() {}
@@ -204,42 +206,87 @@ public final class EndToEndBench {
                     AuditOptions.CONFIDENCE_LEVEL_DEFAULT)
                 : AuditOptions.plain();
         Metrics metrics =
-            EvaluateJob.run(
+            evaluate(
                 spark,
-                new EvaluateConfig(
-                    path,
-                    EvaluateConfig.Format.PARQUET,
-                    "logits",
-                    "label",
-                    null,
-                    EvaluateConfig.Loss.SOFTMAX,
-                    null,
-                    null,
-                    EvaluateConfig.Format.PARQUET,
-                    false,
-                    method.equals("xent-spark")
-                        ? EvaluateConfig.Reader.SPARK
-                        : EvaluateConfig.Reader.PAGE,
-                    null,
-                    audit,
-                    List.of(),
-                    null,
-                    EvaluateConfig.MIN_SLICE_ROWS_DEFAULT,
-                    false,
-                    null,
-                    null,
-                    false,
-                    false));
+                path,
+                "label",
+                null,
+                EvaluateConfig.Loss.SOFTMAX,
+                method.equals("xent-spark")
+                    ? EvaluateConfig.Reader.SPARK
+                    : EvaluateConfig.Reader.PAGE,
+                audit);
         yield new double[] {metrics.stats().meanLoss(), metrics.stats().accuracy()};
+      }
+      case "scan-soft" -> {
+        // The baseline of the soft-label and sigmoid methods: both list columns read whole.
+        Row row = spark.sql("SELECT sum(size(logits)), sum(size(labels)) FROM bench_input").first();
+        yield new double[] {Double.NaN, Double.NaN, row.getLong(0), row.getLong(1)};
+      }
+      case "xent-soft-spark", "xent-soft-page", "xent-sigmoid-spark", "xent-sigmoid-page" -> {
+        // Probability rows as dense softmax labels, and the same rows (all in [0, 1]) as sigmoid
+        // targets: one data set for both, so their times compare.
+        boolean sigmoid = method.startsWith("xent-sigmoid");
+        Metrics metrics =
+            evaluate(
+                spark,
+                path,
+                null,
+                "labels",
+                sigmoid ? EvaluateConfig.Loss.SIGMOID : EvaluateConfig.Loss.SOFTMAX,
+                method.endsWith("-spark")
+                    ? EvaluateConfig.Reader.SPARK
+                    : EvaluateConfig.Reader.PAGE,
+                AuditOptions.plain());
+        // Sigmoid rows have no accuracy; NaN would not compare equal in bench_table.py.
+        double accuracy = sigmoid ? -1.0 : metrics.stats().accuracy();
+        yield new double[] {metrics.stats().meanLoss(), accuracy};
       }
       default ->
           throw new IllegalArgumentException(
               String.format(
                   Locale.ROOT,
                   "unknown method '%s' (scan, floor, hof, udf, mllib, xent-sql, xent-spark,"
-                      + " xent-page, xent-audit, xent-page-nocrc, duckdb-scan, duckdb-loss)",
+                      + " xent-page, xent-audit, xent-page-nocrc, duckdb-scan, duckdb-loss,"
+                      + " scan-soft, xent-soft-spark, xent-soft-page, xent-sigmoid-spark,"
+                      + " xent-sigmoid-page)",
                   method));
     };
+  }
+
+  /** The evaluate job on {@code path}, one of {@code label} and {@code labels} given. */
+  private static Metrics evaluate(
+      SparkSession spark,
+      String path,
+      String label,
+      String labels,
+      EvaluateConfig.Loss loss,
+      EvaluateConfig.Reader reader,
+      AuditOptions audit) {
+    return EvaluateJob.run(
+        spark,
+        new EvaluateConfig(
+            path,
+            EvaluateConfig.Format.PARQUET,
+            "logits",
+            label,
+            labels,
+            loss,
+            null,
+            null,
+            EvaluateConfig.Format.PARQUET,
+            false,
+            reader,
+            null,
+            audit,
+            List.of(),
+            null,
+            EvaluateConfig.MIN_SLICE_ROWS_DEFAULT,
+            false,
+            null,
+            null,
+            false,
+            false));
   }
 
   /** The textbook UDF a user would write first: boxed elements, max shift, no log1p. */

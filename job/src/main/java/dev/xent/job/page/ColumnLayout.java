@@ -26,17 +26,27 @@ final class ColumnLayout {
   final boolean doubleLogits;
   final int slotLevel;
 
+  /** Sigmoid logits stored as one FLOAT or DOUBLE per row, not a list. */
+  final boolean scalarLogits;
+
+  /** The slot level of a list label column (target rows), or -1 when the label is one value. */
+  final int labelSlotLevel;
+
   private ColumnLayout(
       ColumnDescriptor logits,
       ColumnDescriptor label,
       ColumnDescriptor weight,
       boolean doubleLogits,
-      int slotLevel) {
+      int slotLevel,
+      boolean scalarLogits,
+      int labelSlotLevel) {
     this.logits = logits;
     this.label = label;
     this.weight = weight;
     this.doubleLogits = doubleLogits;
     this.slotLevel = slotLevel;
+    this.scalarLogits = scalarLogits;
+    this.labelSlotLevel = labelSlotLevel;
   }
 
   /** The columns a task reads: logits, label and, when given, the weight. */
@@ -67,6 +77,24 @@ final class ColumnLayout {
   static ColumnLayout analyze(
       MessageType schema, String logitsName, String labelName, String weightName, String file)
       throws Unsupported {
+    return analyze(schema, logitsName, labelName, weightName, RowShape.SPARSE, file);
+  }
+
+  /**
+   * As above for a request of {@code shape}: {@code labelName} is then the target column, a list
+   * when {@link RowShape#targetRows()}; sigmoid logits may be one value per row.
+   */
+  static ColumnLayout analyze(
+      MessageType schema,
+      String logitsName,
+      String labelName,
+      String weightName,
+      RowShape shape,
+      String file)
+      throws Unsupported {
+    String labelRole = shape.targetRows() ? "labels" : "label";
+    checkNotVector(schema, logitsName, "logits", file);
+    checkNotVector(schema, labelName, labelRole, file);
     ColumnDescriptor logits = null;
     ColumnDescriptor label = null;
     ColumnDescriptor weight = null;
@@ -87,7 +115,10 @@ final class ColumnLayout {
         }
         logits = column;
       } else if (top.equals(labelName)) {
-        if (label != null || column.getPath().length != 1) {
+        if (shape.targetRows() && label != null) {
+          throw new Unsupported("labels column '" + labelName + "' has several leaves in " + file);
+        }
+        if (label != null || (!shape.targetRows() && column.getPath().length != 1)) {
           throw new Unsupported("label column '" + labelName + "' is nested in " + file);
         }
         label = column;
@@ -105,7 +136,10 @@ final class ColumnLayout {
         || element.getLogicalTypeAnnotation() != null) {
       throw new Unsupported("logits element type is " + element + " in " + file);
     }
-    if (logits.getMaxRepetitionLevel() != 1) {
+    // Spark reads a flat float/double column as sigmoid logits of one class.
+    boolean scalarLogits =
+        shape.sigmoid() && logits.getMaxRepetitionLevel() == 0 && logits.getPath().length == 1;
+    if (logits.getMaxRepetitionLevel() != 1 && !scalarLogits) {
       throw new Unsupported(
           "logits column '" + logitsName + "' is not a list of numbers in " + file);
     }
@@ -115,18 +149,65 @@ final class ColumnLayout {
     if (weight != null && (weight == label || weight == logits)) {
       throw new Unsupported("the weight column is also the label or logits column");
     }
-    int slotLevel = slotLevel(schema, logits.getPath(), logitsName, file);
-    checkLabel(label.getPrimitiveType(), "label", labelName, file);
+    int slotLevel =
+        scalarLogits ? 0 : slotLevel(schema, logits.getPath(), "logits", logitsName, file);
+    int labelSlotLevel = -1;
+    if (shape.targetRows()) {
+      if (label.getMaxRepetitionLevel() != 1) {
+        throw new Unsupported(
+            "labels column '" + labelName + "' is not a list of numbers in " + file);
+      }
+      labelSlotLevel = slotLevel(schema, label.getPath(), "labels", labelName, file);
+      if (!numeric(label.getPrimitiveType())) {
+        throw new Unsupported("labels element type is " + label.getPrimitiveType() + " in " + file);
+      }
+    } else {
+      checkLabel(label.getPrimitiveType(), "label", labelName, file);
+    }
     if (weight != null) {
       checkLabel(weight.getPrimitiveType(), "weight", weightName, file);
     }
     return new ColumnLayout(
-        logits, label, weight, elementType == PrimitiveTypeName.DOUBLE, slotLevel);
+        logits,
+        label,
+        weight,
+        elementType == PrimitiveTypeName.DOUBLE,
+        slotLevel,
+        scalarLogits,
+        labelSlotLevel);
+  }
+
+  /**
+   * MLlib's vector type is stored as a struct of type, size, indices and values, which Spark's
+   * reader turns back into a vector: the page reader leaves it to Spark's.
+   */
+  private static void checkNotVector(MessageType schema, String name, String role, String file)
+      throws Unsupported {
+    if (name == null || !schema.containsField(name)) {
+      return;
+    }
+    Type type = schema.getType(name);
+    if (!type.isPrimitive()) {
+      var fields = type.asGroupType().getFields();
+      if (fields.size() == 4
+          && fields.get(0).getName().equals("type")
+          && fields.get(1).getName().equals("size")
+          && fields.get(2).getName().equals("indices")
+          && fields.get(3).getName().equals("values")) {
+        throw new Unsupported(
+            role
+                + " column '"
+                + name
+                + "' is an MLlib vector in "
+                + file
+                + " (vectors are read by Spark's reader)");
+      }
+    }
   }
 
   /** The definition level of the repeated node: the first level at which an element exists. */
-  private static int slotLevel(MessageType schema, String[] path, String name, String file)
-      throws Unsupported {
+  private static int slotLevel(
+      MessageType schema, String[] path, String role, String name, String file) throws Unsupported {
     int level = 0;
     int repeatedAt = -1;
     for (int depth = 1; depth <= path.length; depth++) {
@@ -141,7 +222,8 @@ final class ColumnLayout {
     }
     // A bare repeated field, or a group holding the repeated node directly (LIST, both forms).
     if (repeatedAt > 1 || path.length - repeatedAt > 2) {
-      throw new Unsupported("logits column '" + name + "' is nested deeper than a list in " + file);
+      throw new Unsupported(
+          role + " column '" + name + "' is nested deeper than a list in " + file);
     }
     return level;
   }
@@ -149,18 +231,24 @@ final class ColumnLayout {
   /** A flat signed-integer or floating-point column, one value per row (the label or weight). */
   private static void checkLabel(PrimitiveType type, String role, String name, String file)
       throws Unsupported {
-    LogicalTypeAnnotation annotation = type.getLogicalTypeAnnotation();
-    boolean ok =
-        switch (type.getPrimitiveTypeName()) {
-          case INT32, INT64 ->
-              annotation == null
-                  || (annotation instanceof IntLogicalTypeAnnotation integer && integer.isSigned());
-          case FLOAT, DOUBLE -> annotation == null;
-          default -> false;
-        };
-    if (!ok || type.isRepetition(Type.Repetition.REPEATED)) {
+    if (!numeric(type) || type.isRepetition(Type.Repetition.REPEATED)) {
       throw new Unsupported(role + " column '" + name + "' is " + type + " in " + file);
     }
+  }
+
+  /**
+   * A signed integer or a float/double: the types Spark reads as byte, short, int, long, float or
+   * double, whose values the page reader widens to double exactly as Spark's row scorer does.
+   */
+  private static boolean numeric(PrimitiveType type) {
+    LogicalTypeAnnotation annotation = type.getLogicalTypeAnnotation();
+    return switch (type.getPrimitiveTypeName()) {
+      case INT32, INT64 ->
+          annotation == null
+              || (annotation instanceof IntLogicalTypeAnnotation integer && integer.isSigned());
+      case FLOAT, DOUBLE -> annotation == null;
+      default -> false;
+    };
   }
 
   /** Why the page reader cannot read an input; becomes metrics.json's {@code reader_reason}. */

@@ -102,10 +102,40 @@ public final class PagePlan implements Serializable {
       long maxTaskBytes,
       int parallelism)
       throws IOException {
+    return plan(
+        conf,
+        files,
+        footers,
+        logitsColumn,
+        labelColumn,
+        weightColumn,
+        RowShape.SPARSE,
+        maxTaskBytes,
+        parallelism);
+  }
+
+  /**
+   * As above for a request of {@code shape}: {@code labelColumn} is the target column of a dense or
+   * sigmoid request. Its row groups split like the sparse path's: the target's pages overlapping a
+   * run of logits pages are read with it and the rows outside the run skipped, so a list target
+   * needs an offset index as a scalar label does.
+   */
+  public static PagePlan plan(
+      Configuration conf,
+      List<String> files,
+      Map<String, ParquetMetadata> footers,
+      String logitsColumn,
+      String labelColumn,
+      String weightColumn,
+      RowShape shape,
+      long maxTaskBytes,
+      int parallelism)
+      throws IOException {
     List<FilePlan> plans = new ArrayList<>();
     Boolean doubles = null;
     PrimitiveTypeName labelType = null;
     PrimitiveTypeName weightType = null;
+    Boolean scalarLogits = null;
     long rows = 0;
     long totalBytes = 0;
     List<String> columns = new ArrayList<>();
@@ -121,7 +151,8 @@ public final class PagePlan implements Serializable {
         ColumnLayout layout;
         try {
           layout =
-              ColumnLayout.analyze(meta.getSchema(), logitsColumn, labelColumn, weightColumn, name);
+              ColumnLayout.analyze(
+                  meta.getSchema(), logitsColumn, labelColumn, weightColumn, shape, name);
         } catch (ColumnLayout.Unsupported e) {
           return unsupported(e.getMessage());
         }
@@ -130,14 +161,24 @@ public final class PagePlan implements Serializable {
           meta.getSchema().getFields().forEach(field -> columns.add(field.getName()));
           labelType = layout.labelType();
           weightType = layout.weightType();
+          scalarLogits = layout.scalarLogits;
         } else if (doubles != layout.doubleLogits
             || labelType != layout.labelType()
-            || weightType != layout.weightType()) {
+            || weightType != layout.weightType()
+            || scalarLogits != layout.scalarLogits) {
           return unsupported("column types differ between files (" + name + ")");
         }
         plan = new FilePlan(file, footer.getBlocks());
         String unsupported =
-            plan.readChunks(reader, logitsColumn, labelColumn, weightColumn, name, maxTaskBytes);
+            plan.readChunks(
+                reader,
+                logitsColumn,
+                labelColumn,
+                weightColumn,
+                shape.targetRows(),
+                layout.scalarLogits,
+                name,
+                maxTaskBytes);
         if (unsupported != null) {
           return unsupported(unsupported);
         }
@@ -238,6 +279,8 @@ public final class PagePlan implements Serializable {
         String logitsColumn,
         String labelColumn,
         String weightColumn,
+        boolean labelList,
+        boolean scalarLogits,
         String name,
         long maxTaskBytes)
         throws IOException {
@@ -249,13 +292,18 @@ public final class PagePlan implements Serializable {
         for (ColumnChunkMetaData chunk : groups.get(index).getColumns()) {
           String top = chunk.getPath().toArray()[0];
           if (top.equals(logitsColumn)) {
-            for (Encoding encoding : chunk.getEncodings()) {
+            // Scalar logits are read as labels are, every encoding through parquet's readers.
+            for (Encoding encoding : scalarLogits ? List.<Encoding>of() : chunk.getEncodings()) {
               if (!LOGITS_ENCODINGS.contains(encoding)) {
                 return "logits encoding " + encoding + " in " + name + " row group " + index;
               }
             }
             logits = chunk;
           } else if (top.equals(labelColumn)) {
+            // ListPages decodes RLE levels only (BIT_PACKED ones come from writers before 2013).
+            if (labelList && chunk.getEncodings().contains(Encoding.BIT_PACKED)) {
+              return "labels levels BIT_PACKED in " + name + " row group " + index;
+            }
             label = chunk;
             labelBytes[index] += chunk.getTotalSize();
           } else if (top.equals(weightColumn)) {

@@ -58,8 +58,27 @@ public final class PageRowReader {
       String weightColumn,
       PageRowSink sink)
       throws IOException {
+    read(conf, task, logitsColumn, labelColumn, weightColumn, RowShape.SPARSE, sink);
+  }
+
+  /**
+   * As above for a request of {@code shape}; a dense or sigmoid request's rows go to a {@link
+   * TargetRowSink}, {@code labelColumn} being its target column.
+   */
+  public static void read(
+      Configuration conf,
+      PageTask task,
+      String logitsColumn,
+      String labelColumn,
+      String weightColumn,
+      RowShape shape,
+      PageRowSink sink)
+      throws IOException {
+    if (!shape.sparse() && !(sink instanceof TargetRowSink)) {
+      throw new IllegalArgumentException("Cannot read " + shape + " rows into " + sink);
+    }
     try {
-      readPieces(conf, task, logitsColumn, labelColumn, weightColumn, sink);
+      readPieces(conf, task, logitsColumn, labelColumn, weightColumn, shape, sink);
     } finally {
       SCRATCH.get().trim(KEPT_BUFFER_BYTES);
       PageCodecs.trimThreadBuffers(KEPT_BUFFER_BYTES);
@@ -72,6 +91,7 @@ public final class PageRowReader {
       String logitsColumn,
       String labelColumn,
       String weightColumn,
+      RowShape shape,
       PageRowSink sink)
       throws IOException {
     Path path = new Path(task.file());
@@ -91,12 +111,14 @@ public final class PageRowReader {
       try {
         layout =
             ColumnLayout.analyze(
-                meta.getSchema(), logitsColumn, labelColumn, weightColumn, path.getName());
+                meta.getSchema(), logitsColumn, labelColumn, weightColumn, shape, path.getName());
       } catch (ColumnLayout.Unsupported e) {
         throw new IOException("Cannot read " + path + " page by page: " + e.getMessage(), e);
       }
       reader.setRequestedSchema(layout.columns());
-      Rows rows = new Rows(layout, sink);
+      // Dense and sigmoid rows pair two columns a row at a time; the sparse loop stays as it was.
+      TargetRows targets = shape.sparse() ? null : new TargetRows(layout, (TargetRowSink) sink);
+      Rows rows = targets == null ? new Rows(layout, sink) : null;
       for (PageTask.Piece piece : task.pieces()) {
         String where = path + " " + piece;
         try {
@@ -107,6 +129,15 @@ public final class PageRowReader {
           }
           if (count > Integer.MAX_VALUE - 16) {
             throw new IOException(count + " rows, more than one task can hold");
+          }
+          if (targets != null) {
+            sink.piece(piece.fileRow());
+            targets.readPiece(
+                store,
+                piece.firstRow(),
+                reader.getRowGroups().get(piece.rowGroup()).getRowCount(),
+                (int) count);
+            continue;
           }
           LabelPages labels =
               new LabelPages(store.getPageReader(layout.label), layout.label, piece.firstRow());
