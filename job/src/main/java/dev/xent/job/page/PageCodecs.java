@@ -1,5 +1,6 @@
 package dev.xent.job.page;
 
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.parquet.bytes.BytesInput;
@@ -15,13 +16,17 @@ import org.xerial.snappy.Snappy;
  * page reader's decoding time at 100 classes. Every other codec is parquet's.
  *
  * <p>A decompressed page lives in its column chunk's buffer until that chunk's next page: each
- * {@link #getDecompressor} call (parquet makes one per column chunk) takes the next of two
- * per-thread buffers, and the page reader reads at most two chunks (logits and label) at a time,
- * consuming each page before it reads the next of the same chunk.
+ * {@link #getDecompressor} call (parquet makes one per column chunk of a row group) takes the next
+ * of {@link #SLOTS} per-thread buffers, so the chunks of one row group never share one, and the
+ * page reader consumes each page before it reads the next of the same chunk. (There were two
+ * buffers, alternating, for up to three chunks: logits, label and weight, and now labels lists.)
  */
 final class PageCodecs implements CompressionCodecFactory {
   private final CompressionCodecFactory defaults;
   private int chunks;
+
+  /** Page buffers per thread: at least the column chunks of a row group read at once. */
+  private static final int SLOTS = 4;
 
   PageCodecs(CompressionCodecFactory defaults) {
     this.defaults = defaults;
@@ -34,9 +39,12 @@ final class PageCodecs implements CompressionCodecFactory {
 
   @Override
   public BytesInputDecompressor getDecompressor(CompressionCodecName codec) {
+    // A row group's chunks are asked for one after the other, and the page reader reads at most
+    // three (logits, label or labels, weight): consecutive calls get distinct slots.
+    int slot = chunks++ % SLOTS;
     return codec == CompressionCodecName.SNAPPY
-        ? new HeapSnappy(chunks++ & 1)
-        : defaults.getDecompressor(codec);
+        ? new HeapSnappy(slot)
+        : new WholePage(defaults.getDecompressor(codec), slot);
   }
 
   @Override
@@ -44,9 +52,9 @@ final class PageCodecs implements CompressionCodecFactory {
     defaults.release();
   }
 
-  /** Per thread: the two page buffers and one for the compressed bytes, grown, never shrunk. */
+  /** Per thread: a page buffer per column chunk and one for the compressed bytes, grown. */
   private static final class Buffers {
-    final byte[][] pages = {new byte[0], new byte[0]};
+    final byte[][] pages = {new byte[0], new byte[0], new byte[0], new byte[0]};
     final ReusedHeapBuffer compressed = new ReusedHeapBuffer();
 
     void trim(int maxBytes) {
@@ -71,6 +79,45 @@ final class PageCodecs implements CompressionCodecFactory {
   /** Gives back this thread's buffers that grew past {@code maxBytes} (see PageRowReader). */
   static void trimThreadBuffers(int maxBytes) {
     BUFFERS.get().trim(maxBytes);
+  }
+
+  /**
+   * Every other codec through parquet's decompressor, the page read out of it in one request. A
+   * decompressed page is a stream, and read into a buffer it is read in 8 KiB requests (what {@code
+   * Channels.newChannel} transfers); parquet's LZ4_RAW decompressor sizes its output by the first
+   * request, so a fresh one failed on any page over 8 KiB ("attempt to write last literal outside
+   * of destination buffer") and only a pooled one that had once decompressed a larger page
+   * succeeded.
+   */
+  private static final class WholePage implements BytesInputDecompressor {
+    private final BytesInputDecompressor parquets;
+    private final int slot;
+
+    WholePage(BytesInputDecompressor parquets, int slot) {
+      this.parquets = parquets;
+      this.slot = slot;
+    }
+
+    @Override
+    public BytesInput decompress(BytesInput bytes, int size) throws IOException {
+      byte[] out = BUFFERS.get().page(slot, size);
+      try (DataInputStream in =
+          new DataInputStream(parquets.decompress(bytes, size).toInputStream())) {
+        in.readFully(out, 0, size);
+      }
+      return BytesInput.from(out, 0, size);
+    }
+
+    @Override
+    public void decompress(ByteBuffer input, int compressedSize, ByteBuffer output, int size)
+        throws IOException {
+      parquets.decompress(input, compressedSize, output, size);
+    }
+
+    @Override
+    public void release() {
+      // The factory that made it releases it (PageCodecs.release), once.
+    }
   }
 
   private static final class HeapSnappy implements BytesInputDecompressor {
