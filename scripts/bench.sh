@@ -13,7 +13,8 @@
 #                                         float32 rows, then 10M-vs-1M scaling
 #   scripts/bench.sh --rows N --classes C one data set only
 #   options: --methods "scan floor hof udf mllib xent-sql xent-spark xent-page xent-audit
-#                       xent-page-nocrc duckdb-scan duckdb-loss"  --warm PASSES
+#                       xent-page-nocrc xent-per-row xent-per-row-spark duckdb-scan duckdb-loss"
+#            --warm PASSES
 #            --data DIR
 #            --interleave "scan floor xent-spark xent-page xent-audit duckdb-scan"
 #                         (also alternated in one JVM; "" for none)

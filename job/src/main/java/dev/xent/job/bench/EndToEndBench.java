@@ -41,10 +41,11 @@ import scala.jdk.javaapi.CollectionConverters;
  * logLoss + accuracy on softmax probability vectors), xent-sql (xent's SQL functions, Catalyst
  * expressions with generated code, averaged by Spark), xent-spark and xent-page (the evaluate job
  * with Spark's reader or the page reader), xent-audit (the page reader with {@code --top-k 1,5
- * --per-class --calibration-bins 15}) and xent-page-nocrc (the page reader without verifying the
- * pages' CRC32, to measure what the check costs); duckdb-scan and duckdb-loss are DuckDB's bare
- * scan and the loss in DuckDB SQL ({@link DuckDbMethods}, which needs DuckDB's JDBC driver on the
- * classpath).
+ * --per-class --calibration-bins 15}), xent-page-nocrc (the page reader without verifying the
+ * pages' CRC32, to measure what the check costs), xent-per-row and xent-per-row-spark (the evaluate
+ * job with {@code --per-row DIR --overwrite}, per-row Parquet to a temporary directory, on the page
+ * reader or Spark's); duckdb-scan and duckdb-loss are DuckDB's bare scan and the loss in DuckDB SQL
+ * ({@link DuckDbMethods}, which needs DuckDB's JDBC driver on the classpath).
  */
 public final class EndToEndBench {
   private EndToEndBench() {}
@@ -183,7 +184,12 @@ public final class EndToEndBench {
         double accuracy = evaluator.setMetricName("accuracy").evaluate(scored);
         yield new double[] {logLoss, accuracy};
       }
-      case "xent-spark", "xent-page", "xent-audit", "xent-page-nocrc" -> {
+      case "xent-spark",
+          "xent-page",
+          "xent-audit",
+          "xent-page-nocrc",
+          "xent-per-row",
+          "xent-per-row-spark" -> {
         // xent-page-nocrc: the page reader without checking pages' CRC32, to measure that check.
         spark
             .sparkContext()
@@ -214,10 +220,10 @@ public final class EndToEndBench {
                     null,
                     EvaluateConfig.Loss.SOFTMAX,
                     null,
-                    null,
+                    perRowDirectory(method),
                     EvaluateConfig.Format.PARQUET,
-                    false,
-                    method.equals("xent-spark")
+                    method.startsWith("xent-per-row"),
+                    method.equals("xent-spark") || method.equals("xent-per-row-spark")
                         ? EvaluateConfig.Reader.SPARK
                         : EvaluateConfig.Reader.PAGE,
                     null,
@@ -237,9 +243,37 @@ public final class EndToEndBench {
               String.format(
                   Locale.ROOT,
                   "unknown method '%s' (scan, floor, hof, udf, mllib, xent-sql, xent-spark,"
-                      + " xent-page, xent-audit, xent-page-nocrc, duckdb-scan, duckdb-loss)",
+                      + " xent-page, xent-audit, xent-page-nocrc, xent-per-row,"
+                      + " xent-per-row-spark, duckdb-scan, duckdb-loss)",
                   method));
     };
+  }
+
+  private static final java.util.Map<String, String> PER_ROW_DIRECTORIES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * xent-per-row(-spark): one temporary directory per method, overwritten by every pass (each pass
+   * writes all the per-row output, as {@code evaluate --per-row DIR --overwrite} does) and removed
+   * when the JVM exits; null for the other methods.
+   */
+  private static String perRowDirectory(String method) {
+    if (!method.startsWith("xent-per-row")) {
+      return null;
+    }
+    return PER_ROW_DIRECTORIES.computeIfAbsent(
+        method,
+        name -> {
+          try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(name);
+            Runtime.getRuntime()
+                .addShutdownHook(
+                    new Thread(() -> org.apache.hadoop.fs.FileUtil.fullyDelete(dir.toFile())));
+            return dir.resolve("rows").toString();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
   }
 
   /** The textbook UDF a user would write first: boxed elements, max shift, no log1p. */
