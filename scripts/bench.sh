@@ -16,7 +16,8 @@
 #                                         sigmoid (the same probability rows as targets) on both
 #                                         readers, ratios to scan-soft (both list columns scanned)
 #   options: --methods "scan floor hof udf mllib xent-sql xent-spark xent-page xent-audit
-#                       xent-page-nocrc duckdb-scan duckdb-loss"  --warm PASSES
+#                       xent-page-nocrc xent-per-row xent-per-row-spark duckdb-scan duckdb-loss"
+#            --warm PASSES
 #            --data DIR
 #            --java-opts "..."  (added to every JVM, e.g. "-XX:UseAVX=2" to run as on an
 #                         AVX2-only machine; DuckDB, native code, still uses what the CPU has)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Turns EndToEndBench's JSON lines (stdin) into the markdown table of scripts/bench.sh (with
-xent-page's ratio to DuckDB's bare scan when both ran) and checks that every method agrees on mean
+xent-page's ratio to DuckDB's bare scan, and the per-row methods' to xent-page, when both ran) and checks that every method agrees on mean
 loss (1e-6 relative) and accuracy (exactly)."""
 import json
 import sys
@@ -63,6 +63,16 @@ if duck and page:
         return "-" if page[key] is None or duck[key] is None else f"{page[key] / duck[key]:.2f}"
     print()
     print(f"xent-page × duckdb-scan: cold {versus('cold_seconds')}, warm {versus('warm_seconds')}")
+
+# Issue 15's goal 2: per-row output on the page reader within 1.25× plain xent-page.
+for per_row in ("xent-per-row", "xent-per-row-spark"):
+    rows = next((r for r in results if r["method"] == per_row), None)
+    if rows and page:
+        def over_page(key):
+            return "-" if page[key] is None or rows[key] is None else f"{rows[key] / page[key]:.2f}"
+        print()
+        print(f"{per_row} × xent-page: cold {over_page('cold_seconds')}, "
+              f"warm {over_page('warm_seconds')}")
 
 scored = [r for r in results if r["mean_loss"] is not None]
 problems = []

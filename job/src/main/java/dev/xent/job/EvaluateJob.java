@@ -81,30 +81,38 @@ public final class EvaluateJob {
       long start,
       Instant started) {
     PagePath.Choice reader = PagePath.early(spark, hadoop, config, files);
+    Dataset<Row> input = null;
+    List<String> passThrough = null;
+    if (reader.plan() != null && config.perRow() != null) {
+      // The per-row columns and their checks are Spark's path's, from the schema Spark reads.
+      input = load(spark, config, files);
+      passThrough = InputSchema.validate(input.schema(), config);
+      checkPerRowColumns(passThrough);
+      if (config.quarantine() != null) {
+        Quarantine.checkColumns(Arrays.asList(input.schema().fieldNames()));
+      }
+      PerRowPages.Prepared perRow =
+          PerRowPages.prepare(spark, reader.plan(), files, input, passThrough);
+      if (perRow.job() == null) {
+        reader = PagePath.Choice.spark(perRow.reason());
+      } else {
+        PagePath.Reduced reduced =
+            perRow.job().write(spark, hadoop, config, keepPositions(config), config.strict());
+        return finishPages(spark, config, hadoop, reduced, reader, start, started, files);
+      }
+    }
     if (reader.plan() != null) {
       if (config.quarantine() != null) {
         Quarantine.checkColumns(reader.plan().columns());
       }
-      boolean keepPositions = config.quarantine() != null && !config.strict();
       PagePath.Reduced reduced =
-          PagePath.reduce(spark, hadoop, config, reader.plan(), keepPositions, config.strict());
-      if (reduced.first() != null) {
-        throw Gates.strict(reduced.first());
-      }
-      return finish(
-          spark,
-          config,
-          hadoop,
-          reduced.evaluation(),
-          reader,
-          start,
-          started,
-          null,
-          0,
-          files,
-          reduced.positions());
+          PagePath.reduce(
+              spark, hadoop, config, reader.plan(), keepPositions(config), config.strict());
+      return finishPages(spark, config, hadoop, reduced, reader, start, started, files);
     }
-    Dataset<Row> input = load(spark, config, files);
+    if (input == null) {
+      input = load(spark, config, files);
+    }
     if (InputSchema.needsIntegralLogitsCast(input.schema(), config)) {
       // JSON inference types [1, 2, 3] as array<bigint>; such logits are exact as doubles.
       input =
@@ -113,21 +121,12 @@ public final class EvaluateJob {
               quoted(config.logitsColumn()).cast(DataTypes.createArrayType(DataTypes.DoubleType)));
     }
     StructType schema = input.schema();
-    List<String> passThrough = InputSchema.validate(schema, config);
+    passThrough = InputSchema.validate(schema, config);
     if (config.quarantine() != null) {
       Quarantine.checkColumns(Arrays.asList(schema.fieldNames()));
     }
     if (config.perRow() != null) {
-      for (String name : passThrough) {
-        if (SCORE_COLUMNS.contains(name)) {
-          throw new XentUsageException(
-              "Cannot write --per-row: input column '"
-                  + name
-                  + "' has the name of a column xent adds "
-                  + SCORE_COLUMNS
-                  + "; rename it first");
-        }
-      }
+      checkPerRowColumns(passThrough);
     }
     if (config.reader() == EvaluateConfig.Reader.PAGE) {
       throw new XentUsageException("Cannot evaluate with --reader page: " + reader.reason());
@@ -168,6 +167,52 @@ public final class EvaluateJob {
           null);
     } finally {
       restore(spark, previousBatchSize);
+    }
+  }
+
+  /** Positions of invalid rows are kept for the quarantine, unless --strict stops at the first. */
+  private static boolean keepPositions(EvaluateConfig config) {
+    return config.quarantine() != null && !config.strict();
+  }
+
+  /** A page-reader run's gate and outputs. */
+  private static Metrics finishPages(
+      SparkSession spark,
+      EvaluateConfig config,
+      Configuration hadoop,
+      PagePath.Reduced reduced,
+      PagePath.Choice reader,
+      long start,
+      Instant started,
+      InputFiles files) {
+    if (reduced.first() != null) {
+      throw Gates.strict(reduced.first());
+    }
+    return finish(
+        spark,
+        config,
+        hadoop,
+        reduced.evaluation(),
+        reader,
+        start,
+        started,
+        null,
+        0,
+        files,
+        reduced.positions());
+  }
+
+  /** Per-row output adds {@link #SCORE_COLUMNS}: no input column may have their names. */
+  private static void checkPerRowColumns(List<String> passThrough) {
+    for (String name : passThrough) {
+      if (SCORE_COLUMNS.contains(name)) {
+        throw new XentUsageException(
+            "Cannot write --per-row: input column '"
+                + name
+                + "' has the name of a column xent adds "
+                + SCORE_COLUMNS
+                + "; rename it first");
+      }
     }
   }
 

@@ -6,10 +6,13 @@ import dev.xent.job.page.PageRowReader;
 import dev.xent.job.page.PageRowSink;
 import dev.xent.job.page.PageTask;
 import dev.xent.job.page.RowShape;
+import dev.xent.kernel.AuditOptions;
 import dev.xent.kernel.Evaluation;
 import dev.xent.kernel.Reason;
 import dev.xent.kernel.ReasonDetail;
 import dev.xent.kernel.RowAuditor;
+import dev.xent.kernel.Scored;
+import dev.xent.kernel.Scoring;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -82,11 +85,11 @@ final class PagePath {
     if (config.reader() == Reader.SPARK) {
       return "--reader spark";
     }
-    if (config.perRow() != null) {
-      return "--per-row output is written through Spark";
-    }
     if (config.format() != EvaluateConfig.Format.PARQUET) {
       return "the input format is " + config.format().sparkName() + ", not parquet";
+    }
+    if (config.perRow() != null && !shape(config).sparse()) {
+      return "--per-row output of dense or sigmoid rows is written by Spark's reader";
     }
     if (config.filter() != null) {
       return "--filter is evaluated by Spark";
@@ -153,9 +156,60 @@ final class PagePath {
       Evaluation evaluation, Map<String, Quarantine.Positions> positions, Gates.InvalidRow first) {}
 
   /** What one task found. */
-  private record TaskResult(
+  record TaskResult(
       Evaluation evaluation, String file, Quarantine.Positions positions, Gates.InvalidRow first)
       implements Serializable {}
+
+  /**
+   * What a task needs to score its rows, shipped to the executors: the audit, the columns, each
+   * task's share of {@link Quarantine#MAX_POSITIONS} (0: keep none), and whether to find the first
+   * invalid row ({@code strict}) and stop there ({@code stopAtFirst}).
+   */
+  record TaskScorer(
+      AuditOptions options,
+      RowShape shape,
+      String logits,
+      String label,
+      String weight,
+      int positionLimit,
+      boolean strict,
+      boolean stopAtFirst)
+      implements Serializable {
+    static TaskScorer of(
+        EvaluateConfig config, int tasks, boolean keepPositions, boolean strict, boolean stop) {
+      // Each task's share, so the driver never holds much more than MAX_POSITIONS.
+      int max = Quarantine.maxPositions;
+      int limit = keepPositions && max > 0 ? Math.max(1024, max / Math.max(1, tasks)) : 0;
+      return new TaskScorer(
+          config.audit(),
+          PagePath.shape(config),
+          config.logitsColumn(),
+          config.targetColumn(),
+          config.weightColumn(),
+          limit,
+          strict,
+          stop);
+    }
+
+    /** Reads and scores one task; each row's per-row values go to {@code scores} when not null. */
+    TaskResult score(Configuration conf, PageTask task, RowScores scores) throws IOException {
+      Evaluation evaluation = new Evaluation(options);
+      String file = Quarantine.sparkFilePath(task.file());
+      RowAuditor auditor = new RowAuditor(options);
+      // Per-row scores are kept for sparse rows only (requestReason sends the others to Spark).
+      Scorer scorer =
+          shape.sparse()
+              ? new Scorer(auditor, evaluation, file, positionLimit, strict, stopAtFirst, scores)
+              : new TargetScorer(
+                  shape.sigmoid(), auditor, evaluation, file, positionLimit, strict, stopAtFirst);
+      try {
+        PageRowReader.read(conf, task, logits, label, weight, shape, scorer);
+      } catch (PageRowSink.Stop stop) {
+        // The strict gate: this task's first invalid row is in scorer.first.
+      }
+      return new TaskResult(evaluation, file, scorer.positions(), scorer.first);
+    }
+  }
 
   /**
    * Reads every planned task in a Spark task of its own and merges the results in plan order. With
@@ -170,21 +224,13 @@ final class PagePath {
       boolean keepPositions,
       boolean strict) {
     List<PageTask> tasks = plan.tasks();
-    var options = config.audit();
-    Evaluation total = new Evaluation(options);
     if (tasks.isEmpty()) {
-      return new Reduced(total, keepPositions ? Map.of() : null, null);
+      return merge(config.audit(), List.of(), keepPositions);
     }
     JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<SerializableConfiguration> conf =
         context.broadcast(new SerializableConfiguration(hadoop));
-    String logits = config.logitsColumn();
-    String label = config.targetColumn();
-    String weight = config.weightColumn();
-    RowShape shape = shape(config);
-    // Each task's share, so the driver never holds much more than MAX_POSITIONS.
-    int max = Quarantine.maxPositions;
-    int taskLimit = keepPositions && max > 0 ? Math.max(1024, max / tasks.size()) : 0;
+    TaskScorer scorer = TaskScorer.of(config, tasks.size(), keepPositions, strict, strict);
     var rows = RowCounter.counter(spark);
     List<TaskResult> parts;
     try {
@@ -193,27 +239,20 @@ final class PagePath {
               .parallelize(tasks, tasks.size())
               .map(
                   task -> {
-                    Evaluation evaluation = new Evaluation(options);
-                    String file = Quarantine.sparkFilePath(task.file());
-                    RowAuditor auditor = new RowAuditor(options);
-                    Scorer scorer =
-                        shape.sparse()
-                            ? new Scorer(auditor, evaluation, file, taskLimit, strict)
-                            : new TargetScorer(
-                                shape.sigmoid(), auditor, evaluation, file, taskLimit, strict);
-                    try {
-                      PageRowReader.read(
-                          conf.value().value(), task, logits, label, weight, shape, scorer);
-                    } catch (PageRowSink.Stop stop) {
-                      // The strict gate: this task's first invalid row is in scorer.first.
-                    }
-                    rows.add(evaluation.rowsAdded());
-                    return new TaskResult(evaluation, file, scorer.positions(), scorer.first);
+                    TaskResult result = scorer.score(conf.value().value(), task, null);
+                    rows.add(result.evaluation().rowsAdded());
+                    return result;
                   })
               .collect();
     } finally {
       conf.destroy();
     }
+    return merge(config.audit(), parts, keepPositions);
+  }
+
+  /** The tasks' results merged (exactly, so in any order) into one run's. */
+  static Reduced merge(AuditOptions options, List<TaskResult> parts, boolean keepPositions) {
+    Evaluation total = new Evaluation(options);
     Map<String, Quarantine.Positions> positions = keepPositions ? new HashMap<>() : null;
     Gates.InvalidRow first = null;
     for (TaskResult part : parts) {
@@ -231,6 +270,89 @@ final class PagePath {
   }
 
   /**
+   * Each row's per-row output values in task order, as {@code xent_score} gives them: the loss and
+   * first maximum the audit computed, and the status of the logits and label alone (a row the audit
+   * calls {@code bad_weight} or {@code ignored} is scored again without its weight, since {@code
+   * xent_score} knows neither). 14 bytes a row, for the rows of one task.
+   */
+  static final class RowScores {
+    private double[] loss = new double[1024];
+    private int[] predicted = new int[1024];
+    private byte[] reason = new byte[1024];
+    private boolean[] correct = new boolean[1024];
+    private int count;
+
+    int count() {
+      return count;
+    }
+
+    /** Row {@code i}'s status (the reason's ordinal). */
+    Reason reason(int i) {
+      return REASONS[reason[i]];
+    }
+
+    /** Row {@code i}'s loss; meaningful only when its status is OK. */
+    double loss(int i) {
+      return loss[i];
+    }
+
+    int predicted(int i) {
+      return predicted[i];
+    }
+
+    boolean correct(int i) {
+      return correct[i];
+    }
+
+    void scored(Reason audited, RowAuditor auditor, float[] logits, double label) {
+      if (audited.isOk()) {
+        int k = auditor.lastPredicted();
+        add(Reason.OK, auditor.lastPlainLoss(), k, k == (int) label);
+      } else if (audited == Reason.BAD_WEIGHT || audited == Reason.IGNORED) {
+        add(Scoring.sparse(logits, label));
+      } else {
+        add(audited, Double.NaN, -1, false);
+      }
+    }
+
+    void scored(Reason audited, RowAuditor auditor, double[] logits, double label) {
+      if (audited.isOk()) {
+        int k = auditor.lastPredicted();
+        add(Reason.OK, auditor.lastPlainLoss(), k, k == (int) label);
+      } else if (audited == Reason.BAD_WEIGHT || audited == Reason.IGNORED) {
+        add(Scoring.sparse(logits, label));
+      } else {
+        add(audited, Double.NaN, -1, false);
+      }
+    }
+
+    void nullRow() {
+      add(Reason.NULL_INPUT, Double.NaN, -1, false);
+    }
+
+    private void add(Scored scored) {
+      add(scored.reason(), scored.loss(), scored.predicted(), scored.correct());
+    }
+
+    private void add(Reason status, double rowLoss, int rowPredicted, boolean rowCorrect) {
+      if (count == loss.length) {
+        int size = 2 * count;
+        loss = Arrays.copyOf(loss, size);
+        predicted = Arrays.copyOf(predicted, size);
+        reason = Arrays.copyOf(reason, size);
+        correct = Arrays.copyOf(correct, size);
+      }
+      loss[count] = rowLoss;
+      predicted[count] = rowPredicted;
+      reason[count] = (byte) status.ordinal();
+      correct[count] = rowCorrect;
+      count++;
+    }
+
+    private static final Reason[] REASONS = Reason.values();
+  }
+
+  /**
    * Scores each row as the Spark path does and adds it to the task's evaluation; keeps the
    * positions of invalid rows (row index in the file, from {@link PageRowSink#piece}) and, when
    * strict, stops at the first.
@@ -241,6 +363,8 @@ final class PagePath {
     private final String file;
     private final int limit;
     private final boolean strict;
+    private final boolean stopAtFirst;
+    private final RowScores scores;
     private long next;
     private long[] rows = new long[0];
     private byte[] reasons = new byte[0];
@@ -248,12 +372,21 @@ final class PagePath {
     private boolean overflow;
     Gates.InvalidRow first;
 
-    Scorer(RowAuditor auditor, Evaluation evaluation, String file, int limit, boolean strict) {
+    Scorer(
+        RowAuditor auditor,
+        Evaluation evaluation,
+        String file,
+        int limit,
+        boolean strict,
+        boolean stopAtFirst,
+        RowScores scores) {
       this.auditor = auditor;
       this.evaluation = evaluation;
       this.file = file;
       this.limit = limit;
       this.strict = strict;
+      this.stopAtFirst = stopAtFirst;
+      this.scores = scores;
     }
 
     @Override
@@ -266,17 +399,28 @@ final class PagePath {
       // The label is NaN when it is null, and NaN is no ignore index.
       Reason reason = auditor.ignores(label) ? Reason.IGNORED : Reason.NULL_INPUT;
       evaluation.unscored(reason);
+      if (scores != null) {
+        scores.nullRow();
+      }
       seen(reason, null, label, Double.NaN);
     }
 
     @Override
     public void row(float[] logits, double label, double weight) {
-      seen(auditor.sparse(logits, label, weight, evaluation), logits, label, weight);
+      Reason reason = auditor.sparse(logits, label, weight, evaluation);
+      if (scores != null) {
+        scores.scored(reason, auditor, logits, label);
+      }
+      seen(reason, logits, label, weight);
     }
 
     @Override
     public void row(double[] logits, double label, double weight) {
-      seen(auditor.sparse(logits, label, weight, evaluation), logits, label, weight);
+      Reason reason = auditor.sparse(logits, label, weight, evaluation);
+      if (scores != null) {
+        scores.scored(reason, auditor, logits, label);
+      }
+      seen(reason, logits, label, weight);
     }
 
     private void seen(Reason reason, Object logits, double label, double weight) {
@@ -290,10 +434,16 @@ final class PagePath {
         return;
       }
       if (strict) {
-        first =
-            new Gates.InvalidRow(
-                file, row, ReasonDetail.describe(reason, logits, label, labels, weight));
-        throw new Stop();
+        if (first == null) {
+          first =
+              new Gates.InvalidRow(
+                  file, row, ReasonDetail.describe(reason, logits, label, labels, weight));
+        }
+        if (stopAtFirst) {
+          throw new Stop();
+        }
+        // Per-row output is written whole before the gate fails, as on Spark's path.
+        return;
       }
       if (count == limit) {
         overflow = true;

@@ -19,8 +19,9 @@ final class TargetScorer extends PagePath.Scorer implements TargetRowSink {
       Evaluation evaluation,
       String file,
       int limit,
-      boolean strict) {
-    super(auditor, evaluation, file, limit, strict);
+      boolean strict,
+      boolean stopAtFirst) {
+    super(auditor, evaluation, file, limit, strict, stopAtFirst, null);
     this.sigmoid = sigmoid;
   }
 

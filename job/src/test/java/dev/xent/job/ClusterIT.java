@@ -170,7 +170,7 @@ class ClusterIT {
     JsonNode onHdfs = readHdfsJson("/out/metrics/metrics.json");
     assertThat(spark().read().parquet(hdfsUri + "/out/per-row").count()).isEqualTo(600_000);
 
-    // The page reader from HDFS on the cluster, too (the per-row run above used Spark's reader).
+    // The page reader from HDFS on the cluster without per-row output, too.
     Result pagesFromHdfs =
         submit(
             "evaluate",

@@ -128,9 +128,18 @@ class ReaderChoiceTest {
     Path mixed = JobTestSupport.writeMixedReasons(tmp.resolve("mixed"));
     Path perRow = tmp.resolve("per-row");
     JsonNode withPerRow = run(mixed, "auto", "--per-row", perRow.toString());
-    assertThat(withPerRow.get("reader").asText()).isEqualTo("spark");
-    assertThat(withPerRow.get("reader_reason").asText())
-        .isEqualTo("--per-row output is written through Spark");
+    assertThat(withPerRow.get("reader").asText()).isEqualTo("page");
+    assertThat(withPerRow.get("reader_reason").isNull()).isTrue();
+
+    // A partition directory named like a column of the files: which value wins is left to Spark's
+    // reader, which then writes the per-row output itself.
+    Path overlapping = tmp.resolve("overlapping");
+    JobTestSupport.writeMixedReasons(overlapping.resolve("id=7"));
+    JsonNode overlapped =
+        run(overlapping, "auto", "--per-row", tmp.resolve("per-row-overlap").toString());
+    assertThat(overlapped.get("reader").asText()).isEqualTo("spark");
+    assertThat(overlapped.get("reader_reason").asText())
+        .isEqualTo("--per-row: a partition column is also a column of the files");
 
     Path json = tmp.resolve("rows.json");
     Files.writeString(json, "{\"logits\":[1.0,2.0],\"label\":1}\n");

@@ -33,6 +33,11 @@ public final class RowAuditor implements Serializable {
   private final int rankLimit;
   private transient double[] smoothedTargets;
 
+  // The last row sparse() scored: per-row output on the page reader takes its loss and prediction
+  // from the audit instead of scoring the row a second time (the kernel is most of a page pass).
+  private transient double lastPlainLoss = Double.NaN;
+  private transient int lastPredicted = -1;
+
   public RowAuditor(AuditOptions options) {
     this.smoothing = options.labelSmoothing();
     this.classWeights = options.classWeights();
@@ -52,6 +57,19 @@ public final class RowAuditor implements Serializable {
       into.unscored(reason);
     }
     return reason;
+  }
+
+  /**
+   * The loss {@link Scoring#sparse(float[], double)} gives the last row {@link #sparse} scored
+   * {@code OK} — unsmoothed, unweighted, without class weights, the same bits — or NaN before any.
+   */
+  public double lastPlainLoss() {
+    return lastPlainLoss;
+  }
+
+  /** The first maximum of the logits of the last row {@link #sparse} scored {@code OK}, else -1. */
+  public int lastPredicted() {
+    return lastPredicted;
   }
 
   /** Whether a row with this (non-null) label is ignored. */
@@ -91,6 +109,8 @@ public final class RowAuditor implements Serializable {
     // lse − z_y = (m − z_y) + log1p(rest), as SoftmaxCrossEntropy.sparse.
     double plain =
         zy == Double.NEGATIVE_INFINITY ? Double.POSITIVE_INFINITY : (max - zy) + log1pRest;
+    lastPlainLoss = plain;
+    lastPredicted = k;
     double cwy = classWeight(y, z.length);
     double loss =
         smoothing == 0.0
@@ -125,6 +145,8 @@ public final class RowAuditor implements Serializable {
     double zy = z[y];
     double plain =
         zy == Double.NEGATIVE_INFINITY ? Double.POSITIVE_INFINITY : (max - zy) + log1pRest;
+    lastPlainLoss = plain;
+    lastPredicted = k;
     double cwy = classWeight(y, z.length);
     double loss =
         smoothing == 0.0

@@ -40,6 +40,38 @@ class RowAuditorTest {
   }
 
   @Test
+  void theLastRowsPlainLossAndPredictionAreWhatScoringGivesTheRowAlone() {
+    // Smoothing, class weights and a weight change the audit's loss, not the per-row one.
+    AuditOptions options = options(0.1, new double[] {2.0, 0.5}, null, true);
+    RowAuditor auditor = new RowAuditor(options);
+    Evaluation evaluation = new Evaluation(options);
+    auditor.sparse(new double[] {0, LN3}, 0, 0.75, evaluation);
+    assertThat(auditor.lastPlainLoss()).isCloseTo(L0, within(4e-16));
+    assertThat(auditor.lastPredicted()).isEqualTo(1);
+
+    auditor = new RowAuditor(options(0.1, null, null, true));
+    evaluation = new Evaluation(options(0.1, null, null, true));
+    java.util.SplittableRandom random = new java.util.SplittableRandom(15);
+    for (int i = 0; i < 2000; i++) {
+      float[] z = new float[1 + random.nextInt(300)];
+      for (int c = 0; c < z.length; c++) {
+        z[c] =
+            random.nextInt(20) == 0 ? Float.NEGATIVE_INFINITY : (float) random.nextGaussian(0, 8);
+      }
+      int label = random.nextInt(z.length);
+      Scored alone = Scoring.sparse(z, label);
+      if (auditor.sparse(z, label, 1.0, evaluation) == Reason.OK) {
+        assertThat(Double.doubleToRawLongBits(auditor.lastPlainLoss()))
+            .as("row %d (seed 15)", i)
+            .isEqualTo(Double.doubleToRawLongBits(alone.loss()));
+        assertThat(auditor.lastPredicted()).as("row %d (seed 15)", i).isEqualTo(alone.predicted());
+      } else {
+        assertThat(alone.isOk()).as("row %d (seed 15)", i).isFalse();
+      }
+    }
+  }
+
+  @Test
   void floatAndDoubleLogitsGiveTheSameBits() {
     AuditOptions options = options(0.1, new double[] {1, 2, 3}, null, true);
     float[] f = {0.5f, -1.25f, 2.0f};

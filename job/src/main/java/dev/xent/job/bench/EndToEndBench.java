@@ -41,12 +41,14 @@ import scala.jdk.javaapi.CollectionConverters;
  * logLoss + accuracy on softmax probability vectors), xent-sql (xent's SQL functions, Catalyst
  * expressions with generated code, averaged by Spark), xent-spark and xent-page (the evaluate job
  * with Spark's reader or the page reader), xent-audit (the page reader with {@code --top-k 1,5
- * --per-class --calibration-bins 15}) and xent-page-nocrc (the page reader without verifying the
- * pages' CRC32, to measure what the check costs); duckdb-scan and duckdb-loss are DuckDB's bare
- * scan and the loss in DuckDB SQL ({@link DuckDbMethods}, which needs DuckDB's JDBC driver on the
- * classpath). On data generated with {@code --soft-labels}: scan-soft (Spark's bare scan of the
- * logits and labels), xent-soft-spark and xent-soft-page (dense softmax labels on either reader),
- * xent-sigmoid-spark and xent-sigmoid-page (the same probability rows as sigmoid targets).
+ * --per-class --calibration-bins 15}), xent-page-nocrc (the page reader without verifying the
+ * pages' CRC32, to measure what the check costs), xent-per-row and xent-per-row-spark (the evaluate
+ * job with {@code --per-row DIR --overwrite}, per-row Parquet to a temporary directory, on the page
+ * reader or Spark's); duckdb-scan and duckdb-loss are DuckDB's bare scan and the loss in DuckDB SQL
+ * ({@link DuckDbMethods}, which needs DuckDB's JDBC driver on the classpath). On data generated
+ * with {@code --soft-labels}: scan-soft (Spark's bare scan of the logits and labels),
+ * xent-soft-spark and xent-soft-page (dense softmax labels on either reader), xent-sigmoid-spark
+ * and xent-sigmoid-page (the same probability rows as sigmoid targets).
  */
 public final class EndToEndBench {
   private EndToEndBench() {}
@@ -185,7 +187,12 @@ public final class EndToEndBench {
         double accuracy = evaluator.setMetricName("accuracy").evaluate(scored);
         yield new double[] {logLoss, accuracy};
       }
-      case "xent-spark", "xent-page", "xent-audit", "xent-page-nocrc" -> {
+      case "xent-spark",
+          "xent-page",
+          "xent-audit",
+          "xent-page-nocrc",
+          "xent-per-row",
+          "xent-per-row-spark" -> {
         // xent-page-nocrc: the page reader without checking pages' CRC32, to measure that check.
         spark
             .sparkContext()
@@ -212,10 +219,11 @@ public final class EndToEndBench {
                 "label",
                 null,
                 EvaluateConfig.Loss.SOFTMAX,
-                method.equals("xent-spark")
+                method.equals("xent-spark") || method.equals("xent-per-row-spark")
                     ? EvaluateConfig.Reader.SPARK
                     : EvaluateConfig.Reader.PAGE,
-                audit);
+                audit,
+                perRowDirectory(method));
         yield new double[] {metrics.stats().meanLoss(), metrics.stats().accuracy()};
       }
       case "scan-soft" -> {
@@ -237,7 +245,8 @@ public final class EndToEndBench {
                 method.endsWith("-spark")
                     ? EvaluateConfig.Reader.SPARK
                     : EvaluateConfig.Reader.PAGE,
-                AuditOptions.plain());
+                AuditOptions.plain(),
+                null);
         // Sigmoid rows have no accuracy; NaN would not compare equal in bench_table.py.
         double accuracy = sigmoid ? -1.0 : metrics.stats().accuracy();
         yield new double[] {metrics.stats().meanLoss(), accuracy};
@@ -247,14 +256,17 @@ public final class EndToEndBench {
               String.format(
                   Locale.ROOT,
                   "unknown method '%s' (scan, floor, hof, udf, mllib, xent-sql, xent-spark,"
-                      + " xent-page, xent-audit, xent-page-nocrc, duckdb-scan, duckdb-loss,"
-                      + " scan-soft, xent-soft-spark, xent-soft-page, xent-sigmoid-spark,"
-                      + " xent-sigmoid-page)",
+                      + " xent-page, xent-audit, xent-page-nocrc, xent-per-row,"
+                      + " xent-per-row-spark, duckdb-scan, duckdb-loss, scan-soft,"
+                      + " xent-soft-spark, xent-soft-page, xent-sigmoid-spark, xent-sigmoid-page)",
                   method));
     };
   }
 
-  /** The evaluate job on {@code path}, one of {@code label} and {@code labels} given. */
+  /**
+   * The evaluate job on {@code path}, one of {@code label} and {@code labels} given, writing
+   * per-row output to {@code perRow} (overwritten) unless it is null.
+   */
   private static Metrics evaluate(
       SparkSession spark,
       String path,
@@ -262,7 +274,8 @@ public final class EndToEndBench {
       String labels,
       EvaluateConfig.Loss loss,
       EvaluateConfig.Reader reader,
-      AuditOptions audit) {
+      AuditOptions audit,
+      String perRow) {
     return EvaluateJob.run(
         spark,
         new EvaluateConfig(
@@ -273,9 +286,9 @@ public final class EndToEndBench {
             labels,
             loss,
             null,
-            null,
+            perRow,
             EvaluateConfig.Format.PARQUET,
-            false,
+            perRow != null,
             reader,
             null,
             audit,
@@ -287,6 +300,33 @@ public final class EndToEndBench {
             null,
             false,
             false));
+  }
+
+  private static final java.util.Map<String, String> PER_ROW_DIRECTORIES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * xent-per-row(-spark): one temporary directory per method, overwritten by every pass (each pass
+   * writes all the per-row output, as {@code evaluate --per-row DIR --overwrite} does) and removed
+   * when the JVM exits; null for the other methods.
+   */
+  private static String perRowDirectory(String method) {
+    if (!method.startsWith("xent-per-row")) {
+      return null;
+    }
+    return PER_ROW_DIRECTORIES.computeIfAbsent(
+        method,
+        name -> {
+          try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(name);
+            Runtime.getRuntime()
+                .addShutdownHook(
+                    new Thread(() -> org.apache.hadoop.fs.FileUtil.fullyDelete(dir.toFile())));
+            return dir.resolve("rows").toString();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
   }
 
   /** The textbook UDF a user would write first: boxed elements, max shift, no log1p. */
