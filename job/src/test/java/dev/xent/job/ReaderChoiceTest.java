@@ -141,6 +141,26 @@ class ReaderChoiceTest {
     assertThat(overlapped.get("reader_reason").asText())
         .isEqualTo("--per-row: a partition column is also a column of the files");
 
+    // Sigmoid rows are read page by page, but their per-row output is written by Spark's reader.
+    Path sigmoid = tmp.resolve("sigmoid");
+    spark()
+        .sql("SELECT array(1.0D, -2.0D) AS logits, 1.0D AS label")
+        .write()
+        .parquet(sigmoid.toString());
+    assertThat(run(sigmoid, "auto", "--loss", "sigmoid").get("reader").asText()).isEqualTo("page");
+    JsonNode sigmoidPerRow =
+        run(
+            sigmoid,
+            "auto",
+            "--loss",
+            "sigmoid",
+            "--per-row",
+            tmp.resolve("per-row-sigmoid").toString(),
+            "--overwrite");
+    assertThat(sigmoidPerRow.get("reader").asText()).isEqualTo("spark");
+    assertThat(sigmoidPerRow.get("reader_reason").asText())
+        .isEqualTo("--per-row output of dense or sigmoid rows is written by Spark's reader");
+
     Path json = tmp.resolve("rows.json");
     Files.writeString(json, "{\"logits\":[1.0,2.0],\"label\":1}\n");
     JsonNode fromJson = run(json, "auto", "--format", "json");
