@@ -278,7 +278,14 @@ public final class AuditAccumulator implements Serializable {
     kind(SIGMOID);
     int bin = bin(probability);
     binCount[bin]++;
-    if (weight != 0) {
+    if (weight == 1.0) {
+      // As addOne: ω = 1 is counted, and ω·p = p, ω·t = t need no error terms (a sigmoid row
+      // adds one of these per element, so this halves its exact-sum additions).
+      binSums(bin);
+      onesBinWeight[bin]++;
+      binConfidence[bin].add(probability);
+      binOutcome[bin].add(target);
+    } else if (weight != 0) {
       binSums(bin);
       binWeight[bin].add(weight);
       addProduct(binConfidence[bin], weight, probability);
