@@ -13,7 +13,8 @@ import org.xerial.snappy.Snappy;
  * from one heap copy of the compressed page straight into a reused heap array by snappy-java.
  * Parquet's own SNAPPY path feeds the page through a stream in small buffers into a direct buffer,
  * decompresses into a second direct buffer and copies the result back to the heap: a third of the
- * page reader's decoding time at 100 classes. Every other codec is parquet's.
+ * page reader's decoding time at 100 classes. Every other codec is parquet's, its page read out in
+ * one request ({@link WholePage}); UNCOMPRESSED pages are parquet's own bytes.
  *
  * <p>A decompressed page lives in its column chunk's buffer until that chunk's next page: each
  * {@link #getDecompressor} call (parquet makes one per column chunk of a row group) takes the next
@@ -42,6 +43,10 @@ final class PageCodecs implements CompressionCodecFactory {
     // A row group's chunks are asked for one after the other, and the page reader reads at most
     // three (logits, label or labels, weight): consecutive calls get distinct slots.
     int slot = chunks++ % SLOTS;
+    if (codec == CompressionCodecName.UNCOMPRESSED) {
+      // Parquet's no-op hands back the page's own bytes in the chunk buffer: nothing to copy.
+      return defaults.getDecompressor(codec);
+    }
     return codec == CompressionCodecName.SNAPPY
         ? new HeapSnappy(slot)
         : new WholePage(defaults.getDecompressor(codec), slot);
