@@ -8,8 +8,9 @@ package dev.xent.kernel;
  * that differs from the interpreter by an ulp; a vector exp (SVML) differs again.
  *
  * <p>{@link VectorRows} is used when the {@code jdk.incubator.vector} module is present (add {@code
- * --add-modules jdk.incubator.vector}; Spark's own launcher does) and the CPU has 512-bit vectors,
- * unless {@code -Dxent.simd=false}. Both give identical results; tests compare them bit for bit.
+ * --add-modules jdk.incubator.vector}; Spark's own launcher does) and the CPU has 256-bit vectors
+ * or wider, unless {@code -Dxent.simd=false}, once {@link VectorWarmup} has seen its loops
+ * compiled. Both give identical results; tests compare them bit for bit.
  */
 final class ExpBlocks {
   private ExpBlocks() {}

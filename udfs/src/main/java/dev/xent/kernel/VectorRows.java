@@ -29,7 +29,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Logits#argmax} (max is exact, so lane order cannot matter). The exp sums are {@link ExpBlocks}'
  * with the same operations lane by lane (only {@code fma}, {@code +}, {@code ×} and exact
  * conversions, all correctly rounded), so the result equals the scalar definition bit for bit; one
- * 512-bit register holds the 8 lanes. Loaded only when the incubator module is present.
+ * 512-bit register holds the 8 lanes (AVX-512), or two 256-bit ones (AVX2). Loaded only when the
+ * incubator module is present.
  */
 final class VectorRows {
   private VectorRows() {}
