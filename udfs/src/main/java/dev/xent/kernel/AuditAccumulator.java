@@ -99,6 +99,25 @@ public final class AuditAccumulator implements Serializable {
   private long onesCorrect;
   private final long[] onesTopK;
   private final long[] onesBinWeight;
+
+  /**
+   * Sigmoid elements of weight 1, per bin, before they reach the exact sums: the confidence and
+   * outcome sums as 128-bit fixed points (high, low; bit 0 is 2^{@value #UNIT_EXPONENT}), and per
+   * bin the number of elements and of the confidences and outcomes among them too small for the
+   * fixed point. Null until such an element comes; {@link #flush} empties them.
+   */
+  private long[] unitSums;
+
+  private int[] unitCounts;
+
+  private static final int UNIT_EXPONENT = -115;
+
+  /**
+   * A value adds at most 2^51 + 1 to a high word (1.0 is 2^115 = 2^51·2^64), so 2^11 of them keep
+   * it below 2^63.
+   */
+  private static final int UNIT_FLUSH = 1 << 11;
+
   private final long[] onesBinOutcome;
   // The loss histogram (LossBin edges): a count for every scored row; when weighted, Σω per bin
   // too, allocated at a bin's first row of weight ≠ 1, the rows of weight 1 counted and flushed.
@@ -146,6 +165,9 @@ public final class AuditAccumulator implements Serializable {
       }
     }
     for (int b = 0; b < bins; b++) {
+      if (unitCounts != null && unitCounts[3 * b] != 0) {
+        flushUnit(b);
+      }
       if (onesBinWeight[b] != 0) {
         binSums(b);
         binWeight[b].addCount(onesBinWeight[b]);
@@ -292,6 +314,114 @@ public final class AuditAccumulator implements Serializable {
       addProduct(binOutcome[bin], weight, target);
     }
     return this;
+  }
+
+  /**
+   * {@link #addSigmoidElement} for {@code n} elements of one weight: probabilities {@code
+   * probability[0 … n − 1]} with targets {@code targets[from …]}, the same sums as n single calls.
+   * The arguments are checked before any is added.
+   */
+  public AuditAccumulator addSigmoidElements(
+      double[] probability, double[] targets, int from, int n, double weight) {
+    if (n == 0) {
+      return this;
+    }
+    for (int i = 0; i < n; i++) {
+      // One combined test per element, the message only when it fails.
+      if (!(probability[i] >= 0
+          && probability[i] <= 1
+          && targets[from + i] >= 0
+          && targets[from + i] <= 1)) {
+        return addSigmoidElement(probability[i], targets[from + i], weight);
+      }
+    }
+    if (!(weight >= 0 && weight < Double.POSITIVE_INFINITY)) {
+      return addSigmoidElement(probability[0], targets[from], weight);
+    }
+    return addValidSigmoidElements(probability, targets, from, n, weight);
+  }
+
+  /**
+   * {@link #addSigmoidElements} for arguments known to be valid (σ(z) of a kernel, targets and
+   * weight of a row that {@link Validity} passed): {@link RowAuditor}'s call, without the checks.
+   */
+  AuditAccumulator addValidSigmoidElements(
+      double[] probability, double[] targets, int from, int n, double weight) {
+    kind(SIGMOID);
+    if (weight == 1.0) {
+      if (unitSums == null) {
+        unitSums = new long[4 * bins];
+        unitCounts = new int[3 * bins];
+      }
+      for (int i = 0; i < n; i++) {
+        double p = probability[i];
+        int bin = bin(p);
+        addUnit(bin, 0, p);
+        addUnit(bin, 1, targets[from + i]);
+        // Counted here once; binCount and the weight of ones take it at the flush.
+        if (++unitCounts[3 * bin] == UNIT_FLUSH) {
+          flushUnit(bin);
+        }
+      }
+      return this;
+    }
+    for (int i = 0; i < n; i++) {
+      double p = probability[i];
+      double t = targets[from + i];
+      int bin = bin(p);
+      binCount[bin]++;
+      if (weight != 0) {
+        binSums(bin);
+        binWeight[bin].add(weight);
+        addProduct(binConfidence[bin], weight, p);
+        addProduct(binOutcome[bin], weight, t);
+      }
+    }
+    return this;
+  }
+
+  /**
+   * Adds v in [0, 1] to a bin's 128-bit fixed point ({@link #unitSums}: bit 0 is 2^−115, so every
+   * double in [2^−63, 1] lands there exactly, 0 too) for its confidence ({@code which} 0) or
+   * outcome (1) sum; a smaller non-zero v goes straight to that exact sum. No branch on v's value
+   * but that rare one: a sigmoid row adds two per element.
+   */
+  private void addUnit(int bin, int which, double v) {
+    long bits = Double.doubleToRawLongBits(v);
+    int exponent = (int) (bits >>> 52) - 1023;
+    if (exponent < -63 && bits != 0) {
+      binSums(bin);
+      (which == 0 ? binConfidence : binOutcome)[bin].add(v);
+      unitCounts[3 * bin + 1 + which]++;
+      return;
+    }
+    long mantissa = bits == 0 ? 0 : (bits & 0x000F_FFFF_FFFF_FFFFL) | (1L << 52);
+    int shift = Math.max(0, exponent + 63);
+    long low = mantissa << shift;
+    // mantissa >>> (64 − shift), which is 0 for shift 0 (Java would shift by 0 there).
+    long high = (mantissa >>> 1) >>> (63 - shift);
+    int at = 4 * bin + 2 * which;
+    long before = unitSums[at + 1];
+    long after = before + low;
+    long carry = ((before & low) | ((before | low) & ~after)) >>> 63;
+    unitSums[at + 1] = after;
+    unitSums[at] += high + carry;
+  }
+
+  /** Moves a bin's fixed-point sums into its exact sums. */
+  private void flushUnit(int bin) {
+    binSums(bin);
+    int at = 4 * bin;
+    int elements = unitCounts[3 * bin];
+    binCount[bin] += elements;
+    onesBinWeight[bin] += elements;
+    // The values that went to the exact sums directly were counted there.
+    binConfidence[bin].addFixedPoint(
+        unitSums[at], unitSums[at + 1], UNIT_EXPONENT, elements - unitCounts[3 * bin + 1]);
+    binOutcome[bin].addFixedPoint(
+        unitSums[at + 2], unitSums[at + 3], UNIT_EXPONENT, elements - unitCounts[3 * bin + 2]);
+    unitSums[at] = unitSums[at + 1] = unitSums[at + 2] = unitSums[at + 3] = 0;
+    unitCounts[3 * bin] = unitCounts[3 * bin + 1] = unitCounts[3 * bin + 2] = 0;
   }
 
   /** Adds {@code other}'s rows to this one; {@code other} is left unchanged in value. */
@@ -668,10 +798,13 @@ public final class AuditAccumulator implements Serializable {
   private int bin(double p) {
     double hi = p * bins;
     double ceiling = Math.ceil(hi);
+    // ⌈hi⌉ ≤ B for p ≤ 1, so the conversion is exact; the clamp in ints, which compile to
+    // conditional moves (Math.max on doubles handles NaN and −0.0, at several times the cost).
+    int bin = (int) ceiling - 1;
     if (ceiling == hi && Math.fma(p, bins, -hi) > 0) {
-      ceiling += 1;
+      bin++;
     }
-    return (int) Math.min(bins - 1, Math.max(0, ceiling - 1));
+    return Math.min(bins - 1, Math.max(0, bin));
   }
 
   /**

@@ -57,8 +57,26 @@ public final class Evaluation implements Serializable {
     audit.addSigmoid(loss, weight);
   }
 
-  void sigmoidElement(double probability, double target, double weight) {
-    audit.addSigmoidElement(probability, target, weight);
+  /**
+   * Elements {@code from … from + n − 1} of a sigmoid row: σ(z) in {@code probability[0 … n − 1]},
+   * targets at {@code targets[from …]}, each of weight {@code weight·classWeights[c]} (or {@code
+   * weight} without class weights), all valid: σ(z) of a kernel, targets and weights of a row that
+   * {@link Validity} passed.
+   */
+  void sigmoidElements(
+      double[] probability,
+      double[] targets,
+      int from,
+      int n,
+      double weight,
+      double[] classWeights) {
+    if (classWeights == null) {
+      audit.addValidSigmoidElements(probability, targets, from, n, weight);
+    } else {
+      for (int i = 0; i < n; i++) {
+        audit.addSigmoidElement(probability[i], targets[from + i], weight * classWeights[from + i]);
+      }
+    }
   }
 
   public Evaluation merge(Evaluation other) {

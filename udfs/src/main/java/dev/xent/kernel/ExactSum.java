@@ -55,6 +55,25 @@ public final class ExactSum implements Serializable {
     count = before + n;
   }
 
+  /**
+   * Adds (high·2^64 + low)·2^exponent exactly, {@code high} ≥ 0 and {@code low} unsigned, counted
+   * as {@code values} values: the sum of that many values kept in a narrower fixed point before
+   * (four limb additions, whatever their number). {@code exponent} ≥ −1074.
+   */
+  void addFixedPoint(long high, long low, int exponent, long values) {
+    if (high < 0 || values < 0) {
+      throw new IllegalArgumentException(
+          "Cannot add the fixed-point sum " + high + ":" + low + " of " + values + " values");
+    }
+    long before = count;
+    // Each 32-bit piece is an exact double and so is its scaling by a power of two.
+    add(Math.scalb((double) (low & LIMB_MASK), exponent));
+    add(Math.scalb((double) (low >>> 32), exponent + 32));
+    add(Math.scalb((double) (high & LIMB_MASK), exponent + 64));
+    add(Math.scalb((double) (high >>> 32), exponent + 96));
+    count = before + values;
+  }
+
   public void add(double value) {
     long n = ++count;
     if (!Double.isFinite(value)) {

@@ -219,10 +219,14 @@ public final class RowAuditor implements Serializable {
     }
     checkClassWeights(z.length);
     double w = rowWeight(weight);
-    into.sigmoid(SigmoidCrossEntropy.row(z, targets(t), classWeights), w);
-    for (int c = 0; c < z.length; c++) {
-      into.sigmoidElement(sigmoid(z[c]), t[c], classWeights == null ? w : w * classWeights[c]);
-    }
+    // Calibration takes the row's own targets, the loss the smoothed ones.
+    double loss =
+        SigmoidCrossEntropy.row(
+            z,
+            targets(t),
+            classWeights,
+            (p, from, n) -> into.sigmoidElements(p, t, from, n, w, classWeights));
+    into.sigmoid(loss, w);
     return Reason.OK;
   }
 
@@ -234,23 +238,15 @@ public final class RowAuditor implements Serializable {
     }
     checkClassWeights(z.length);
     double w = rowWeight(weight);
-    into.sigmoid(SigmoidCrossEntropy.row(z, targets(t), classWeights), w);
-    for (int c = 0; c < z.length; c++) {
-      into.sigmoidElement(sigmoid(z[c]), t[c], classWeights == null ? w : w * classWeights[c]);
-    }
+    // Calibration takes the row's own targets, the loss the smoothed ones.
+    double loss =
+        SigmoidCrossEntropy.row(
+            z,
+            targets(t),
+            classWeights,
+            (p, from, n) -> into.sigmoidElements(p, t, from, n, w, classWeights));
+    into.sigmoid(loss, w);
     return Reason.OK;
-  }
-
-  /**
-   * σ(z) = 1/(1 + e^−z) for z ≥ 0 and e^z/(1 + e^z) below, so that e^−|z| never overflows; −∞ gives
-   * 0. The exp is {@link ExpBlocks#exp}'s, the same bits on every JVM.
-   */
-  static double sigmoid(double z) {
-    if (z == Double.NEGATIVE_INFINITY) {
-      return 0.0;
-    }
-    double e = ExpBlocks.exp(-Math.abs(z));
-    return z >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
   }
 
   private double[] targets(double[] t) {

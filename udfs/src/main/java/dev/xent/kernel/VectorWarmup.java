@@ -107,8 +107,15 @@ final class VectorWarmup {
     return VectorRows.blockSum(z, 0, z.length, skip, z[k]) + VectorRows.rank(z, Math.max(0, skip));
   }
 
+  /** Element losses and probabilities of a sigmoid row (its targets: the same row, rescaled). */
+  private static final double[] SIGMOID_OUT = new double[2 * 512];
+
   private static double row(double[] z, int skip) {
     int k = VectorRows.argmax(z);
-    return VectorRows.blockSum(z, 0, z.length, skip, z[k]) + VectorRows.rank(z, Math.max(0, skip));
+    // The targets are any numbers here: the loop's arithmetic does not depend on their range.
+    VectorSigmoid.elements(z, 0, z, 0, SIGMOID_OUT, SIGMOID_OUT, z.length);
+    return VectorRows.blockSum(z, 0, z.length, skip, z[k])
+        + VectorRows.rank(z, Math.max(0, skip))
+        + SIGMOID_OUT[z.length - 1];
   }
 }

@@ -664,20 +664,95 @@ class AuditAccumulatorTest {
     assertThat(stats.lossHistogram().stream().mapToLong(LossBin::count).sum()).isEqualTo(1);
   }
 
+  /**
+   * Sigmoid elements of weight 1 added a row at a time go through a 128-bit fixed point before the
+   * exact sums: the same bytes as single elements, over many flushes (bins full of values near 1,
+   * which fill its high word fastest), tiny values that bypass it, zeros, and exact bin edges.
+   */
+  @Test
+  void sigmoidElementsInRowsGiveTheSameStateAsSingleElements() throws IOException {
+    SplittableRandom random = new SplittableRandom(99);
+    AuditSpec spec = new AuditSpec(false, new int[0], 4, 0.95);
+    AuditAccumulator single = new AuditAccumulator(spec);
+    AuditAccumulator rows = new AuditAccumulator(spec);
+    for (int row = 0; row < 3_000; row++) {
+      int n = random.nextInt(1, 40);
+      double[] p = new double[n];
+      double[] t = new double[n];
+      for (int i = 0; i < n; i++) {
+        p[i] =
+            switch (random.nextInt(8)) {
+              case 0 -> 1.0;
+              case 1 -> Math.nextDown(1.0);
+              case 2 -> 0.0;
+              case 3 -> 0.25 * random.nextInt(5);
+              case 4 -> Math.scalb(1.0 + random.nextDouble(), random.nextInt(-1074, -60));
+              default -> random.nextDouble();
+            };
+        t[i] =
+            switch (random.nextInt(5)) {
+              case 0 -> 0.0;
+              case 1 -> 1.0;
+              case 2 -> Math.scalb(random.nextDouble(), -random.nextInt(0, 1075));
+              default -> random.nextDouble();
+            };
+        single.addSigmoidElement(p[i], t[i], 1.0);
+      }
+      rows.addSigmoidElements(p, t, 0, n, 1.0);
+      single.addSigmoid(1.0, 1.0);
+      rows.addSigmoid(1.0, 1.0);
+    }
+    assertThat(bytesOf(rows)).isEqualTo(bytesOf(single));
+    assertThat(rows.result()).isEqualTo(single.result());
+  }
+
+  @Test
+  void sigmoidElementsInRowsAreCheckedLikeSingleOnes() {
+    AuditAccumulator acc = new AuditAccumulator(AuditSpec.defaults());
+    assertThatThrownBy(
+            () -> acc.addSigmoidElements(new double[] {0.5, 1.5}, new double[] {0, 1}, 0, 2, 1.0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot add a sigmoid element of probability 1.5: it must be in [0, 1]");
+    assertThatThrownBy(
+            () -> acc.addSigmoidElements(new double[] {0.5}, new double[] {9, -0.5}, 1, 1, 1.0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot add a sigmoid element of target -0.5: it must be in [0, 1]");
+    assertThatThrownBy(
+            () -> acc.addSigmoidElements(new double[] {0.5}, new double[] {1}, 0, 1, -1.0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Cannot add a sigmoid element of weight -1.0: it must be finite and ≥ 0");
+  }
+
   // ---- the merge law and the compact form ----
 
   /** One row of a random data set: softmax (rank, confidence), sigmoid (elements), or unscored. */
   private record Row(
       Reason reason, double loss, double weight, int rank, double confidence, double[] elements) {
     void addTo(AuditAccumulator acc) {
+      addTo(acc, false);
+    }
+
+    /** With {@code batch}, a sigmoid row's elements go in one addSigmoidElements call. */
+    void addTo(AuditAccumulator acc, boolean batch) {
       if (!reason.isOk()) {
         acc.addUnscored(reason);
       } else if (elements == null) {
         acc.addSoftmax(loss, weight, rank == 0, rank, confidence);
       } else {
         acc.addSigmoid(loss, weight);
-        for (int i = 0; i < elements.length; i += 2) {
-          acc.addSigmoidElement(elements[i], elements[i + 1], weight);
+        if (batch) {
+          int n = elements.length / 2;
+          double[] p = new double[n];
+          double[] t = new double[n + 1];
+          for (int i = 0; i < n; i++) {
+            p[i] = elements[2 * i];
+            t[i + 1] = elements[2 * i + 1];
+          }
+          acc.addSigmoidElements(p, t, 1, n, weight);
+        } else {
+          for (int i = 0; i < elements.length; i += 2) {
+            acc.addSigmoidElement(elements[i], elements[i + 1], weight);
+          }
         }
       }
     }
@@ -772,7 +847,8 @@ class AuditAccumulatorTest {
       pieces.add(new AuditAccumulator(spec));
     }
     for (Row r : rows) {
-      r.addTo(pieces.get(random.nextInt(k)));
+      // The batch form of sigmoid elements in the pieces, single elements in the one pass.
+      r.addTo(pieces.get(random.nextInt(k)), random.nextBoolean());
     }
     while (pieces.size() > 1) {
       AuditAccumulator into = pieces.remove(random.nextInt(pieces.size()));

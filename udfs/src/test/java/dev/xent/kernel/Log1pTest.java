@@ -68,6 +68,73 @@ class Log1pTest {
     }
   }
 
+  /** {@link Log1p#ofUnit}, the branch-free form for [0, 1], against the same mpmath values. */
+  @Test
+  void ofUnitIsWithinAnUlpOfTheMpmathReferenceOnZeroToOne() throws IOException {
+    int count = 0;
+    double worst = 0;
+    String worstAt = "";
+    try (InputStream stream = Log1pTest.class.getResourceAsStream("/reference/log1p.tsv");
+        BufferedReader in =
+            new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (line.startsWith("#")) {
+          continue;
+        }
+        String[] fields = line.split("\t");
+        double x = Double.parseDouble(fields[0]);
+        if (!(x >= 0 && x <= 1)) {
+          continue;
+        }
+        BigDecimal exact = new BigDecimal(fields[1]);
+        double actual = Log1p.ofUnit(x);
+        double error =
+            x == 0
+                ? Math.abs(actual)
+                : new BigDecimal(actual)
+                    .subtract(exact)
+                    .abs()
+                    .divide(new BigDecimal(Math.ulp(exact.doubleValue())), MathContext.DECIMAL64)
+                    .doubleValue();
+        if (error > worst) {
+          worst = error;
+          worstAt = fields[0];
+        }
+        count++;
+      }
+    }
+    assertThat(count).as("reference arguments in [0, 1]").isGreaterThan(400);
+    assertThat(worst).as("largest error in ulps, at x = %s", worstAt).isLessThanOrEqualTo(1.0);
+  }
+
+  @Test
+  void ofUnitAgreesWithFdlibmAndWithOfAboveRootTwoMinusOne() {
+    SplittableRandom random = new SplittableRandom(20261203);
+    for (int i = 0; i < 2_000_000; i++) {
+      double x =
+          switch (i % 3) {
+            case 0 -> random.nextDouble();
+            case 1 -> Math.scalb(1.0 + random.nextDouble(), random.nextInt(-1074, 0));
+            default -> Log1p.UPPER * random.nextDouble();
+          };
+      x = Math.min(x, 1.0);
+      double expected = StrictMath.log1p(x);
+      assertThat(Math.abs(Log1p.ofUnit(x) - expected))
+          .as("log1p(%s)", Double.toHexString(x))
+          .isLessThanOrEqualTo(Math.ulp(expected));
+      if (x >= Log1p.UPPER) {
+        // There both forms make the same reduction, so the same bits.
+        assertThat(Log1p.ofUnit(x)).as("x = %s", Double.toHexString(x)).isEqualTo(Log1p.of(x));
+      }
+    }
+    // Below 2^−54 the correctly rounded result is x itself; subnormals and 0 included.
+    for (double x : new double[] {0.0, Double.MIN_VALUE, 0x1p-1060, 1e-300, 0x1p-55, 1e-17}) {
+      assertThat(Log1p.ofUnit(x)).as("x = %s", x).isEqualTo(x);
+    }
+    assertThat(Log1p.ofUnit(1.0)).isEqualTo(Math.log(2));
+    assertThat(Log1p.ofUnit(Double.NaN)).isNaN();
+  }
+
   @Test
   void edgeValues() {
     assertThat(Log1p.of(Double.NaN)).isNaN();

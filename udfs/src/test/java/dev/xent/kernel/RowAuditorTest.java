@@ -186,10 +186,11 @@ class RowAuditorTest {
 
   @Test
   void theSigmoidOfLargeLogitsNeitherOverflowsNorLosesTheSmallSide() {
-    assertThat(RowAuditor.sigmoid(800)).isEqualTo(1.0);
-    assertThat(RowAuditor.sigmoid(-800)).isEqualTo(0.0);
-    assertThat(RowAuditor.sigmoid(-40)).isCloseTo(Math.exp(-40), within(Math.exp(-40) * 1e-15));
-    assertThat(RowAuditor.sigmoid(Double.NEGATIVE_INFINITY)).isEqualTo(0.0);
-    assertThat(RowAuditor.sigmoid(0)).isEqualTo(0.5);
+    assertThat(SigmoidCrossEntropy.probability(800)).isEqualTo(1.0);
+    assertThat(SigmoidCrossEntropy.probability(-800)).isEqualTo(0.0);
+    assertThat(SigmoidCrossEntropy.probability(-40))
+        .isCloseTo(Math.exp(-40), within(Math.exp(-40) * 1e-15));
+    assertThat(SigmoidCrossEntropy.probability(Double.NEGATIVE_INFINITY)).isEqualTo(0.0);
+    assertThat(SigmoidCrossEntropy.probability(0)).isEqualTo(0.5);
   }
 }
