@@ -12,6 +12,10 @@
 #   scripts/bench.sh                      the full suite: 1M × 100, 10M × 100 and 1000 × 131,072
 #                                         float32 rows, then 10M-vs-1M scaling
 #   scripts/bench.sh --rows N --classes C one data set only
+#   scripts/bench.sh --scaling "1000000 10000000 30000000"
+#                                         cost against rows (issue 15's goal 4): the --methods
+#                                         (default scan xent-page duckdb-scan) on every data set,
+#                                         interleaved in ONE JVM, as seconds per million rows
 #   scripts/bench.sh --soft --rows N       soft labels (`generate --soft-labels`): dense softmax and
 #                                         sigmoid (the same probability rows as targets) on both
 #                                         readers, ratios to scan-soft (both list columns scanned)
@@ -36,6 +40,7 @@ duckdb_version=2.0.0.1
 data_dir="$root/job/target/bench"
 java_opts=""
 soft=""
+scaling=""
 methods_given=""
 interleave_given=""
 while [[ $# -gt 0 ]]; do
@@ -44,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --classes) classes="$2"; shift 2 ;;
     --methods) methods="$2"; methods_given=1; shift 2 ;;
     --soft) soft=1; shift ;;
+    --scaling) scaling="$2"; shift 2 ;;
     --warm) warm="$2"; shift 2 ;;
     --interleave) interleave="$2"; interleave_given=1; shift 2 ;;
     --data) data_dir="$2"; shift 2 ;;
@@ -136,6 +142,25 @@ measure() {
   fi
 }
 
+if [[ -n "$scaling" ]]; then
+  [[ -n "$methods_given" ]] || methods="scan xent-page duckdb-scan"
+  paths=""
+  for n in $scaling; do
+    paths="${paths:+$paths,}$(dataset "$n" "$classes")"
+  done
+  lines="$results_dir/scaling-classes-$classes.interleaved.jsonl"
+  for path in ${paths//,/ }; do
+    cache_files "$path"
+  done
+  # shellcheck disable=SC2046
+  java $(cat "$root/job/target/classes/xent-jvm-options.txt") -Xmx6g $java_opts \
+    -Dlog4j2.configurationFile="$root/conf/log4j2-cli.properties" \
+    -cp "$(classpath "$methods")" \
+    dev.xent.job.bench.EndToEndBench "${methods// /,}" "$paths" "$(( warm + 2 ))" \
+    | grep '^{' | tee "$lines" >&2
+  python3 "$root/scripts/bench_table.py" --scaling-interleaved "$classes" "$machine" < "$lines"
+  exit
+fi
 if [[ -n "$rows" ]]; then
   measure "$rows" "$classes"
   exit

@@ -25,8 +25,32 @@ def scaling(small_file, large_file):
     sys.exit(0)
 
 
+def scaling_interleaved(classes, machine):
+    """Every method on every data set in one JVM: warm seconds per million rows, and each data
+    set's per-row time against the largest one's (1.00 = linear; issue 15 asks within 15%)."""
+    results = [json.loads(line) for line in sys.stdin if line.strip()]
+    rows = {}
+    for r in results:
+        # The data sets are bench.sh's rows-N-classes-C directories.
+        n = int(r["path"].rstrip("/").split("/")[-1].split("-")[1])
+        rows.setdefault(r["method"], []).append((n, r["warm_seconds"]))
+    print(f"Scaling, {classes} float32 classes, local[*] on {machine}, "
+          "warm passes interleaved in one JVM:\n")
+    print("| method | rows | warm s | s per million rows | × the largest's per-row time |")
+    print("|---|---|---|---|---|")
+    for method, sets in rows.items():
+        largest_n, largest_s = max(sets)
+        for n, warm in sorted(sets):
+            per_row = warm / n
+            print(f"| {method} | {n:,} | {warm:.2f} | {per_row * 1e6:.3f} | "
+                  f"{per_row / (largest_s / largest_n):.2f} |")
+    sys.exit(0)
+
+
 if sys.argv[1] == "--scaling":
     scaling(sys.argv[2], sys.argv[3])
+if sys.argv[1] == "--scaling-interleaved":
+    scaling_interleaved(sys.argv[2], sys.argv[3])
 
 rows, classes, machine = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 results = [json.loads(line) for line in sys.stdin if line.strip()]

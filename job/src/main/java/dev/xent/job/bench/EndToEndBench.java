@@ -55,18 +55,20 @@ public final class EndToEndBench {
 
   public static void main(String[] args) {
     if (args.length < 2) {
-      System.err.println("usage: EndToEndBench METHOD[,METHOD...] PATH [WARM_PASSES]");
+      System.err.println("usage: EndToEndBench METHOD[,METHOD...] PATH[,PATH...] [WARM_PASSES]");
       System.exit(2);
     }
     List<String> methods = List.of(args[0].split(","));
-    String path = args[1];
+    // Several paths (bench.sh --scaling): every method on every data set, interleaved, so that
+    // their times per row compare within one JVM.
+    List<String> paths = List.of(args[1].split(","));
     int warmPasses = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     // A JVM of DuckDB methods alone starts no Spark, so that Spark's threads and heap are not
     // there to compete with DuckDB; the interleaved JVM holds both.
     SparkSession spark = null;
     if (!methods.stream().allMatch(DuckDbMethods::isDuckDb)) {
       spark = Sessions.start("xent bench " + args[0], null, Map.of());
-      spark.read().parquet(path).createOrReplaceTempView("bench_input");
+      spark.read().parquet(paths.get(0)).createOrReplaceTempView("bench_input");
       spark.udf().register("naive_loss", naiveLoss(), DataTypes.DoubleType);
       spark.udf().register("naive_argmax", naiveArgmax(), DataTypes.IntegerType);
     }
@@ -78,26 +80,38 @@ public final class EndToEndBench {
             : null;
     // Several methods: passes alternate between them in this one JVM, so that a machine whose
     // speed drifts slows all of them alike; only warm times mean something then.
-    boolean interleaved = methods.size() > 1;
+    boolean interleaved = methods.size() > 1 || paths.size() > 1;
     Map<String, List<Double>> seconds = new LinkedHashMap<>();
     Map<String, double[]> results = new LinkedHashMap<>();
+    Map<String, String[]> runs = new LinkedHashMap<>();
     for (int pass = 0; pass <= warmPasses; pass++) {
-      for (String method : methods) {
-        long start = System.nanoTime();
-        results.put(
-            method,
-            DuckDbMethods.isDuckDb(method)
-                ? DuckDbMethods.run(duckdb, method, path)
-                : run(spark, method, path));
-        seconds
-            .computeIfAbsent(method, m -> new ArrayList<>())
-            .add((System.nanoTime() - start) / 1e9);
+      for (String path : paths) {
+        if (spark != null && paths.size() > 1) {
+          // The SQL methods read the view; re-pointed outside the timed pass.
+          spark.read().parquet(path).createOrReplaceTempView("bench_input");
+        }
+        for (String method : methods) {
+          String key = paths.size() > 1 ? method + "\t" + path : method;
+          runs.put(key, new String[] {method, path});
+          long start = System.nanoTime();
+          results.put(
+              key,
+              DuckDbMethods.isDuckDb(method)
+                  ? DuckDbMethods.run(duckdb, method, path)
+                  : run(spark, method, path));
+          seconds
+              .computeIfAbsent(key, m -> new ArrayList<>())
+              .add((System.nanoTime() - start) / 1e9);
+        }
       }
     }
-    for (String method : methods) {
-      List<Double> times = seconds.get(method);
+    for (Map.Entry<String, String[]> run : runs.entrySet()) {
+      List<Double> times = seconds.get(run.getKey());
       Map<String, Object> line = new LinkedHashMap<>();
-      line.put("method", method);
+      line.put("method", run.getValue()[0]);
+      if (paths.size() > 1) {
+        line.put("path", run.getValue()[1]);
+      }
       line.put("cold_seconds", interleaved ? null : times.get(0));
       line.put(
           "warm_seconds",
@@ -106,8 +120,8 @@ public final class EndToEndBench {
               .min()
               .orElse(Double.NaN));
       line.put("pass_seconds", times);
-      line.put("mean_loss", results.get(method)[0]);
-      line.put("accuracy", results.get(method)[1]);
+      line.put("mean_loss", results.get(run.getKey())[0]);
+      line.put("accuracy", results.get(run.getKey())[1]);
       System.out.println(Json.write(line));
     }
     if (duckdb != null) {
