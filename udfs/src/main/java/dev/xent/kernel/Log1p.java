@@ -64,14 +64,7 @@ public final class Log1p {
     // u or u/2 in [√½, √2), so f = that − 1 is exact (Sterbenz).
     double f = (halve ? 0.5 * u : u) - 1.0;
     double correction = c / u;
-    double s = f / (2.0 + f);
-    double z = s * s;
-    double z2 = z * z;
-    double low = Math.fma(z2, Math.fma(z, P3, P2), Math.fma(z, P1, P0));
-    double high = Math.fma(z2, P6, Math.fma(z, P5, P4));
-    double r = z * Math.fma(z2 * z2, high, low);
-    double halfSquare = 0.5 * f * f;
-    return k * LN2_HI - ((halfSquare - (s * (halfSquare + r) + (k * LN2_LO + correction))) - f);
+    return reduced(f, k, correction);
   }
 
   public static double of(double x) {
@@ -101,6 +94,11 @@ public final class Log1p {
       correction = c / u;
       k = exponent;
     }
+    return reduced(f, k, correction);
+  }
+
+  /** k·ln 2 + log(1 + f) + correction, the reduction's result for f in [√½ − 1, √2 − 1). */
+  private static double reduced(double f, double k, double correction) {
     double s = f / (2.0 + f);
     double z = s * s;
     double z2 = z * z;

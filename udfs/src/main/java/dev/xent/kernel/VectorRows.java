@@ -35,7 +35,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorRows {
   private VectorRows() {}
 
-  private static final VectorSpecies<Double> D8 = DoubleVector.SPECIES_512;
+  static final VectorSpecies<Double> D8 = DoubleVector.SPECIES_512;
 
   /**
    * Lane indexes 0 … 7: masks are made by comparing with it in the loop. A mask read from an array
@@ -47,20 +47,20 @@ final class VectorRows {
 
   // The formula's constants as vectors, once: broadcasting in the loop did not always compile to a
   // register constant.
-  private static final DoubleVector INV_LN2_V = DoubleVector.broadcast(D8, INV_LN2);
-  private static final DoubleVector SHIFT_V = DoubleVector.broadcast(D8, SHIFT);
-  private static final DoubleVector MINUS_LN2_HI_V = DoubleVector.broadcast(D8, -LN2_HI);
-  private static final DoubleVector MINUS_LN2_LO_V = DoubleVector.broadcast(D8, -LN2_LO);
-  private static final DoubleVector C11_V = DoubleVector.broadcast(D8, C11);
-  private static final DoubleVector C10_V = DoubleVector.broadcast(D8, C10);
-  private static final DoubleVector C9_V = DoubleVector.broadcast(D8, C9);
-  private static final DoubleVector C8_V = DoubleVector.broadcast(D8, C8);
-  private static final DoubleVector C7_V = DoubleVector.broadcast(D8, C7);
-  private static final DoubleVector C6_V = DoubleVector.broadcast(D8, C6);
-  private static final DoubleVector C5_V = DoubleVector.broadcast(D8, C5);
-  private static final DoubleVector C4_V = DoubleVector.broadcast(D8, C4);
-  private static final DoubleVector C3_V = DoubleVector.broadcast(D8, C3);
-  private static final DoubleVector C2_V = DoubleVector.broadcast(D8, C2);
+  static final DoubleVector INV_LN2_V = DoubleVector.broadcast(D8, INV_LN2);
+  static final DoubleVector SHIFT_V = DoubleVector.broadcast(D8, SHIFT);
+  static final DoubleVector MINUS_LN2_HI_V = DoubleVector.broadcast(D8, -LN2_HI);
+  static final DoubleVector MINUS_LN2_LO_V = DoubleVector.broadcast(D8, -LN2_LO);
+  static final DoubleVector C11_V = DoubleVector.broadcast(D8, C11);
+  static final DoubleVector C10_V = DoubleVector.broadcast(D8, C10);
+  static final DoubleVector C9_V = DoubleVector.broadcast(D8, C9);
+  static final DoubleVector C8_V = DoubleVector.broadcast(D8, C8);
+  static final DoubleVector C7_V = DoubleVector.broadcast(D8, C7);
+  static final DoubleVector C6_V = DoubleVector.broadcast(D8, C6);
+  static final DoubleVector C5_V = DoubleVector.broadcast(D8, C5);
+  static final DoubleVector C4_V = DoubleVector.broadcast(D8, C4);
+  static final DoubleVector C3_V = DoubleVector.broadcast(D8, C3);
+  static final DoubleVector C2_V = DoubleVector.broadcast(D8, C2);
 
   /**
    * SIMD needs at least 4 native double lanes (AVX2 or wider). With 8 (AVX-512) one register holds
@@ -74,23 +74,23 @@ final class VectorRows {
   /** Whether the 512-bit sums run; else the 256-bit ones (a JIT constant, so no branch remains). */
   static final boolean WIDE = DoubleVector.SPECIES_PREFERRED.length() >= LANES;
 
-  private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+  static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
   private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
   private static final DoubleVector LANE_INDEX_4 = DoubleVector.zero(D4).addIndex(1);
-  private static final DoubleVector INV_LN2_4 = DoubleVector.broadcast(D4, INV_LN2);
-  private static final DoubleVector SHIFT_4 = DoubleVector.broadcast(D4, SHIFT);
-  private static final DoubleVector MINUS_LN2_HI_4 = DoubleVector.broadcast(D4, -LN2_HI);
-  private static final DoubleVector MINUS_LN2_LO_4 = DoubleVector.broadcast(D4, -LN2_LO);
-  private static final DoubleVector C11_4 = DoubleVector.broadcast(D4, C11);
-  private static final DoubleVector C10_4 = DoubleVector.broadcast(D4, C10);
-  private static final DoubleVector C9_4 = DoubleVector.broadcast(D4, C9);
-  private static final DoubleVector C8_4 = DoubleVector.broadcast(D4, C8);
-  private static final DoubleVector C7_4 = DoubleVector.broadcast(D4, C7);
-  private static final DoubleVector C6_4 = DoubleVector.broadcast(D4, C6);
-  private static final DoubleVector C5_4 = DoubleVector.broadcast(D4, C5);
-  private static final DoubleVector C4_4 = DoubleVector.broadcast(D4, C4);
-  private static final DoubleVector C3_4 = DoubleVector.broadcast(D4, C3);
-  private static final DoubleVector C2_4 = DoubleVector.broadcast(D4, C2);
+  static final DoubleVector INV_LN2_4 = DoubleVector.broadcast(D4, INV_LN2);
+  static final DoubleVector SHIFT_4 = DoubleVector.broadcast(D4, SHIFT);
+  static final DoubleVector MINUS_LN2_HI_4 = DoubleVector.broadcast(D4, -LN2_HI);
+  static final DoubleVector MINUS_LN2_LO_4 = DoubleVector.broadcast(D4, -LN2_LO);
+  static final DoubleVector C11_4 = DoubleVector.broadcast(D4, C11);
+  static final DoubleVector C10_4 = DoubleVector.broadcast(D4, C10);
+  static final DoubleVector C9_4 = DoubleVector.broadcast(D4, C9);
+  static final DoubleVector C8_4 = DoubleVector.broadcast(D4, C8);
+  static final DoubleVector C7_4 = DoubleVector.broadcast(D4, C7);
+  static final DoubleVector C6_4 = DoubleVector.broadcast(D4, C6);
+  static final DoubleVector C5_4 = DoubleVector.broadcast(D4, C5);
+  static final DoubleVector C4_4 = DoubleVector.broadcast(D4, C4);
+  static final DoubleVector C3_4 = DoubleVector.broadcast(D4, C3);
+  static final DoubleVector C2_4 = DoubleVector.broadcast(D4, C2);
 
   /**
    * The lowest {@code x/ln2 + SHIFT} a fast-range term may have, as a double: for positive doubles

@@ -1,25 +1,9 @@
 package dev.xent.kernel;
 
-import static dev.xent.kernel.ExpBlocks.C10;
-import static dev.xent.kernel.ExpBlocks.C11;
-import static dev.xent.kernel.ExpBlocks.C2;
-import static dev.xent.kernel.ExpBlocks.C3;
-import static dev.xent.kernel.ExpBlocks.C4;
-import static dev.xent.kernel.ExpBlocks.C5;
-import static dev.xent.kernel.ExpBlocks.C6;
-import static dev.xent.kernel.ExpBlocks.C7;
-import static dev.xent.kernel.ExpBlocks.C8;
-import static dev.xent.kernel.ExpBlocks.C9;
-import static dev.xent.kernel.ExpBlocks.INV_LN2;
-import static dev.xent.kernel.ExpBlocks.LN2_HI;
-import static dev.xent.kernel.ExpBlocks.LN2_LO;
-import static dev.xent.kernel.ExpBlocks.SHIFT;
-
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link SigmoidCrossEntropy#scalarElements} with SIMD: the same operations lane by lane (the exp
@@ -48,51 +32,21 @@ final class VectorSigmoid {
     }
   }
 
-  private static final VectorSpecies<Double> D8 = DoubleVector.SPECIES_512;
-  private static final DoubleVector INV_LN2_8 = DoubleVector.broadcast(D8, INV_LN2);
-  private static final DoubleVector SHIFT_8 = DoubleVector.broadcast(D8, SHIFT);
-  private static final DoubleVector MINUS_LN2_HI_8 = DoubleVector.broadcast(D8, -LN2_HI);
-  private static final DoubleVector MINUS_LN2_LO_8 = DoubleVector.broadcast(D8, -LN2_LO);
-  private static final DoubleVector C2_8 = DoubleVector.broadcast(D8, C2);
-  private static final DoubleVector C3_8 = DoubleVector.broadcast(D8, C3);
-  private static final DoubleVector C4_8 = DoubleVector.broadcast(D8, C4);
-  private static final DoubleVector C5_8 = DoubleVector.broadcast(D8, C5);
-  private static final DoubleVector C6_8 = DoubleVector.broadcast(D8, C6);
-  private static final DoubleVector C7_8 = DoubleVector.broadcast(D8, C7);
-  private static final DoubleVector C8_8 = DoubleVector.broadcast(D8, C8);
-  private static final DoubleVector C9_8 = DoubleVector.broadcast(D8, C9);
-  private static final DoubleVector C10_8 = DoubleVector.broadcast(D8, C10);
-  private static final DoubleVector C11_8 = DoubleVector.broadcast(D8, C11);
-  private static final DoubleVector P0_8 = DoubleVector.broadcast(D8, Log1p.P0);
-  private static final DoubleVector P1_8 = DoubleVector.broadcast(D8, Log1p.P1);
-  private static final DoubleVector P2_8 = DoubleVector.broadcast(D8, Log1p.P2);
-  private static final DoubleVector P3_8 = DoubleVector.broadcast(D8, Log1p.P3);
-  private static final DoubleVector P4_8 = DoubleVector.broadcast(D8, Log1p.P4);
-  private static final DoubleVector P5_8 = DoubleVector.broadcast(D8, Log1p.P5);
-  private static final DoubleVector P6_8 = DoubleVector.broadcast(D8, Log1p.P6);
+  private static final DoubleVector P0_8 = DoubleVector.broadcast(VectorRows.D8, Log1p.P0);
+  private static final DoubleVector P1_8 = DoubleVector.broadcast(VectorRows.D8, Log1p.P1);
+  private static final DoubleVector P2_8 = DoubleVector.broadcast(VectorRows.D8, Log1p.P2);
+  private static final DoubleVector P3_8 = DoubleVector.broadcast(VectorRows.D8, Log1p.P3);
+  private static final DoubleVector P4_8 = DoubleVector.broadcast(VectorRows.D8, Log1p.P4);
+  private static final DoubleVector P5_8 = DoubleVector.broadcast(VectorRows.D8, Log1p.P5);
+  private static final DoubleVector P6_8 = DoubleVector.broadcast(VectorRows.D8, Log1p.P6);
 
-  private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
-  private static final DoubleVector INV_LN2_4 = DoubleVector.broadcast(D4, INV_LN2);
-  private static final DoubleVector SHIFT_4 = DoubleVector.broadcast(D4, SHIFT);
-  private static final DoubleVector MINUS_LN2_HI_4 = DoubleVector.broadcast(D4, -LN2_HI);
-  private static final DoubleVector MINUS_LN2_LO_4 = DoubleVector.broadcast(D4, -LN2_LO);
-  private static final DoubleVector C2_4 = DoubleVector.broadcast(D4, C2);
-  private static final DoubleVector C3_4 = DoubleVector.broadcast(D4, C3);
-  private static final DoubleVector C4_4 = DoubleVector.broadcast(D4, C4);
-  private static final DoubleVector C5_4 = DoubleVector.broadcast(D4, C5);
-  private static final DoubleVector C6_4 = DoubleVector.broadcast(D4, C6);
-  private static final DoubleVector C7_4 = DoubleVector.broadcast(D4, C7);
-  private static final DoubleVector C8_4 = DoubleVector.broadcast(D4, C8);
-  private static final DoubleVector C9_4 = DoubleVector.broadcast(D4, C9);
-  private static final DoubleVector C10_4 = DoubleVector.broadcast(D4, C10);
-  private static final DoubleVector C11_4 = DoubleVector.broadcast(D4, C11);
-  private static final DoubleVector P0_4 = DoubleVector.broadcast(D4, Log1p.P0);
-  private static final DoubleVector P1_4 = DoubleVector.broadcast(D4, Log1p.P1);
-  private static final DoubleVector P2_4 = DoubleVector.broadcast(D4, Log1p.P2);
-  private static final DoubleVector P3_4 = DoubleVector.broadcast(D4, Log1p.P3);
-  private static final DoubleVector P4_4 = DoubleVector.broadcast(D4, Log1p.P4);
-  private static final DoubleVector P5_4 = DoubleVector.broadcast(D4, Log1p.P5);
-  private static final DoubleVector P6_4 = DoubleVector.broadcast(D4, Log1p.P6);
+  private static final DoubleVector P0_4 = DoubleVector.broadcast(VectorRows.D4, Log1p.P0);
+  private static final DoubleVector P1_4 = DoubleVector.broadcast(VectorRows.D4, Log1p.P1);
+  private static final DoubleVector P2_4 = DoubleVector.broadcast(VectorRows.D4, Log1p.P2);
+  private static final DoubleVector P3_4 = DoubleVector.broadcast(VectorRows.D4, Log1p.P3);
+  private static final DoubleVector P4_4 = DoubleVector.broadcast(VectorRows.D4, Log1p.P4);
+  private static final DoubleVector P5_4 = DoubleVector.broadcast(VectorRows.D4, Log1p.P5);
+  private static final DoubleVector P6_4 = DoubleVector.broadcast(VectorRows.D4, Log1p.P6);
 
   /** {@link #elements} with 512-bit vectors (8 doubles a chunk). */
   static void elements512(
@@ -106,26 +60,30 @@ final class VectorSigmoid {
     // its own, so computing one twice writes the same bits twice.
     for (int i = 0; ; i += lanes) {
       int at = Math.min(i, n - lanes);
-      DoubleVector zv = DoubleVector.fromArray(D8, z, zFrom + at);
+      DoubleVector zv = DoubleVector.fromArray(VectorRows.D8, z, zFrom + at);
       DoubleVector a = zv.abs();
       if (!a.compare(VectorOperators.LE, FAST_ABS).allTrue()) {
         // A non-finite logit, or e^−|z| below the fast exp's range: the scalar definition.
         SigmoidCrossEntropy.scalarElements(z, zFrom, t, tFrom, loss, probability, at, at + lanes);
       } else {
-        DoubleVector tv = DoubleVector.fromArray(D8, t, tFrom + at);
+        DoubleVector tv = DoubleVector.fromArray(VectorRows.D8, t, tFrom + at);
         // e = e^−a, ExpBlocks.exp lane by lane.
         DoubleVector x = a.neg();
-        DoubleVector shifted = x.fma(INV_LN2_8, SHIFT_8);
+        DoubleVector shifted = x.fma(VectorRows.INV_LN2_V, VectorRows.SHIFT_V);
         LongVector bits = shifted.reinterpretAsLongs();
-        DoubleVector k = shifted.sub(SHIFT_8);
-        DoubleVector r = k.fma(MINUS_LN2_HI_8, x);
-        r = k.fma(MINUS_LN2_LO_8, r);
+        DoubleVector k = shifted.sub(VectorRows.SHIFT_V);
+        DoubleVector r = k.fma(VectorRows.MINUS_LN2_HI_V, x);
+        r = k.fma(VectorRows.MINUS_LN2_LO_V, r);
         DoubleVector r2 = r.mul(r);
         DoubleVector r4 = r2.mul(r2);
         DoubleVector r8 = r4.mul(r4);
-        DoubleVector low = r2.fma(r.fma(C5_8, C4_8), r.fma(C3_8, C2_8));
-        DoubleVector high = r2.fma(r.fma(C9_8, C8_8), r.fma(C7_8, C6_8));
-        DoubleVector q = r8.fma(r.fma(C11_8, C10_8), r4.fma(high, low));
+        DoubleVector low =
+            r2.fma(
+                r.fma(VectorRows.C5_V, VectorRows.C4_V), r.fma(VectorRows.C3_V, VectorRows.C2_V));
+        DoubleVector high =
+            r2.fma(
+                r.fma(VectorRows.C9_V, VectorRows.C8_V), r.fma(VectorRows.C7_V, VectorRows.C6_V));
+        DoubleVector q = r8.fma(r.fma(VectorRows.C11_V, VectorRows.C10_V), r4.fma(high, low));
         DoubleVector scale = bits.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
         DoubleVector e = r2.fma(q, r).fma(scale, scale);
         // log1p(e), Log1p.ofUnit lane by lane.
@@ -171,26 +129,30 @@ final class VectorSigmoid {
     // its own, so computing one twice writes the same bits twice.
     for (int i = 0; ; i += lanes) {
       int at = Math.min(i, n - lanes);
-      DoubleVector zv = DoubleVector.fromArray(D4, z, zFrom + at);
+      DoubleVector zv = DoubleVector.fromArray(VectorRows.D4, z, zFrom + at);
       DoubleVector a = zv.abs();
       if (!a.compare(VectorOperators.LE, FAST_ABS).allTrue()) {
         // A non-finite logit, or e^−|z| below the fast exp's range: the scalar definition.
         SigmoidCrossEntropy.scalarElements(z, zFrom, t, tFrom, loss, probability, at, at + lanes);
       } else {
-        DoubleVector tv = DoubleVector.fromArray(D4, t, tFrom + at);
+        DoubleVector tv = DoubleVector.fromArray(VectorRows.D4, t, tFrom + at);
         // e = e^−a, ExpBlocks.exp lane by lane.
         DoubleVector x = a.neg();
-        DoubleVector shifted = x.fma(INV_LN2_4, SHIFT_4);
+        DoubleVector shifted = x.fma(VectorRows.INV_LN2_4, VectorRows.SHIFT_4);
         LongVector bits = shifted.reinterpretAsLongs();
-        DoubleVector k = shifted.sub(SHIFT_4);
-        DoubleVector r = k.fma(MINUS_LN2_HI_4, x);
-        r = k.fma(MINUS_LN2_LO_4, r);
+        DoubleVector k = shifted.sub(VectorRows.SHIFT_4);
+        DoubleVector r = k.fma(VectorRows.MINUS_LN2_HI_4, x);
+        r = k.fma(VectorRows.MINUS_LN2_LO_4, r);
         DoubleVector r2 = r.mul(r);
         DoubleVector r4 = r2.mul(r2);
         DoubleVector r8 = r4.mul(r4);
-        DoubleVector low = r2.fma(r.fma(C5_4, C4_4), r.fma(C3_4, C2_4));
-        DoubleVector high = r2.fma(r.fma(C9_4, C8_4), r.fma(C7_4, C6_4));
-        DoubleVector q = r8.fma(r.fma(C11_4, C10_4), r4.fma(high, low));
+        DoubleVector low =
+            r2.fma(
+                r.fma(VectorRows.C5_4, VectorRows.C4_4), r.fma(VectorRows.C3_4, VectorRows.C2_4));
+        DoubleVector high =
+            r2.fma(
+                r.fma(VectorRows.C9_4, VectorRows.C8_4), r.fma(VectorRows.C7_4, VectorRows.C6_4));
+        DoubleVector q = r8.fma(r.fma(VectorRows.C11_4, VectorRows.C10_4), r4.fma(high, low));
         DoubleVector scale = bits.lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
         DoubleVector e = r2.fma(q, r).fma(scale, scale);
         // log1p(e), Log1p.ofUnit lane by lane.
