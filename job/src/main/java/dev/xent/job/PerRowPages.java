@@ -323,14 +323,7 @@ final class PerRowPages {
                               writeConf.value().value(),
                               out -> {
                                 PassThrough left = new PassThrough(task, reader);
-                                for (int i = 0; i < scores.count(); i++) {
-                                  out.write(
-                                      left.next(),
-                                      scores.reason(i),
-                                      scores.loss(i),
-                                      scores.predicted(i),
-                                      scores.correct(i));
-                                }
+                                out.write(scores, left::next);
                                 left.finish();
                               });
                       return List.of(new Written(result[0], message)).iterator();

@@ -20,10 +20,14 @@ import org.apache.hadoop.mapreduce.TaskID;
 import org.apache.hadoop.mapreduce.TaskType;
 import org.apache.hadoop.mapreduce.lib.output.FileOutputFormat;
 import org.apache.hadoop.mapreduce.task.TaskAttemptContextImpl;
+import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnWriteStore;
-import org.apache.parquet.column.ColumnWriter;
+import org.apache.parquet.column.Encoding;
 import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.column.page.PageWriter;
+import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -200,14 +204,14 @@ final class PerRowParquet {
     }
   }
 
-  /** Row groups are checked for size every this many rows at least (as parquet-java's writer). */
-  private static final long MIN_ROWS_FOR_CHECK = 100;
-
-  private static final long MAX_ROWS_FOR_CHECK = 10_000;
-
   /**
    * One per-row Parquet file: the pass-through columns then loss, predicted, correct, status, with
-   * the Parquet schema and footer metadata Spark's writer gives {@code schema}.
+   * the Parquet schema and footer metadata Spark's writer gives {@code schema}. The pass-through
+   * columns go through parquet-java's column writers; the score columns are encoded here, a page at
+   * a time from the task's score arrays (the per-value work of parquet-java's writers was most of
+   * what remained of a per-row run's cost): definition levels as RLE runs, loss, predicted and
+   * correct PLAIN, the status dictionary-encoded. Pages are handed to parquet-java's page store,
+   * which compresses, checksums and indexes them as it does its own.
    */
   static final class ScoreFile implements Closeable {
     private final MessageType messageType;
@@ -217,25 +221,30 @@ final class PerRowParquet {
     private final CodecFactory codecs;
     private final CodecFactory.BytesCompressor compressor;
     private final long rowGroupSize;
-    private final int passThroughCount;
+    private final int pageRows;
     private final ParquetWriteSupport passThrough;
     private final MessageType passThroughType;
+    private final ColumnDescriptor[] scoreColumns = new ColumnDescriptor[4];
+    private final PageWriter[] scorePages = new PageWriter[4];
+    private final Bytes levels = new Bytes();
+    private final Bytes values = new Bytes();
+    private final StatusDictionary status = new StatusDictionary();
     private ColumnChunkPageWriteStore pages;
     private ColumnWriteStore columns;
-    private ColumnWriter loss;
-    private ColumnWriter predicted;
-    private ColumnWriter correct;
-    private ColumnWriter status;
     private RecordConsumer consumer;
     private int rowGroupOrdinal;
     private long rows;
-    private long nextCheck = MIN_ROWS_FOR_CHECK;
 
     ScoreFile(Configuration conf, Path path, StructType schema) throws IOException {
       WriteSupport.WriteContext whole = new ParquetWriteSupport().init(conf);
       this.messageType = whole.getSchema();
       this.metadata = new HashMap<>(whole.getExtraMetaData());
-      this.passThroughCount = schema.size() - 4;
+      int passThroughCount = schema.size() - 4;
+      List<ColumnDescriptor> descriptors = messageType.getColumns();
+      for (int j = 0; j < 4; j++) {
+        scoreColumns[j] = descriptors.get(descriptors.size() - 4 + j);
+      }
+      checkScoreColumns(path);
       if (passThroughCount > 0) {
         Configuration passConf = new Configuration(conf);
         StructType passSchema = new StructType();
@@ -263,6 +272,9 @@ final class PerRowParquet {
         this.passThroughType = null;
       }
       this.props = properties(conf);
+      // A page of doubles stays within the page size, and within parquet-java's row limit.
+      this.pageRows =
+          Math.max(1, Math.min(props.getPageRowCountLimit(), props.getPageSizeThreshold() / 8));
       this.rowGroupSize = ParquetOutputFormat.getLongBlockSize(conf);
       this.file =
           new ParquetFileWriter(
@@ -282,11 +294,30 @@ final class PerRowParquet {
       startRowGroup();
     }
 
-    /**
-     * parquet-java's writer settings as {@code ParquetOutputFormat} reads them, except that the
-     * loss gets no dictionary unless one is asked for: a loss repeats too rarely for one, and
-     * parquet-java tries one per column chunk before falling back.
-     */
+    /** The encoders below write exactly these four Parquet columns. */
+    private void checkScoreColumns(Path path) {
+      String[] expected = {
+        "optional double loss", "optional int32 predicted",
+        "optional boolean correct", "required binary status (STRING)"
+      };
+      for (int j = 0; j < 4; j++) {
+        String got = messageType.getType(messageType.getFieldCount() - 4 + j).toString();
+        if (!got.equals(expected[j]) || scoreColumns[j].getMaxRepetitionLevel() != 0) {
+          throw new IllegalStateException(
+              "Cannot write --per-row to "
+                  + path
+                  + ": Spark's Parquet type of score column "
+                  + j
+                  + " is '"
+                  + got
+                  + "', not '"
+                  + expected[j]
+                  + "'");
+        }
+      }
+    }
+
+    /** parquet-java's writer settings as {@code ParquetOutputFormat} reads them. */
     private static ParquetProperties properties(Configuration conf) {
       ParquetProperties.Builder builder =
           ParquetProperties.builder()
@@ -308,16 +339,11 @@ final class PerRowParquet {
                       ParquetOutputFormat.STATISTICS_TRUNCATE_LENGTH,
                       ParquetProperties.DEFAULT_STATISTICS_TRUNCATE_LENGTH));
       String prefix = ParquetOutputFormat.ENABLE_DICTIONARY + "#";
-      boolean lossAsked = false;
       for (Map.Entry<String, String> entry : conf) {
         if (entry.getKey().startsWith(prefix)) {
-          String column = entry.getKey().substring(prefix.length());
-          builder.withDictionaryEncoding(column, Boolean.parseBoolean(entry.getValue()));
-          lossAsked |= column.equals("loss");
+          builder.withDictionaryEncoding(
+              entry.getKey().substring(prefix.length()), Boolean.parseBoolean(entry.getValue()));
         }
-      }
-      if (!lossAsked) {
-        builder.withDictionaryEncoding("loss", false);
       }
       return builder.build();
     }
@@ -332,60 +358,169 @@ final class PerRowParquet {
               props.getPageWriteChecksumEnabled(),
               file.getEncryptor(),
               rowGroupOrdinal);
-      columns = props.newColumnWriteStore(messageType, pages, pages);
-      List<ColumnDescriptor> descriptors = messageType.getColumns();
-      int n = descriptors.size();
-      loss = columns.getColumnWriter(descriptors.get(n - 4));
-      predicted = columns.getColumnWriter(descriptors.get(n - 3));
-      correct = columns.getColumnWriter(descriptors.get(n - 2));
-      status = columns.getColumnWriter(descriptors.get(n - 1));
+      for (int j = 0; j < 4; j++) {
+        scorePages[j] = pages.getPageWriter(scoreColumns[j]);
+      }
+      status.reset();
       if (passThrough != null) {
+        // The pass-through columns' writers write into the same row group's page store.
+        columns = props.newColumnWriteStore(passThroughType, pages, pages);
         consumer = new ColumnIOFactory(false).getColumnIO(passThroughType).getRecordWriter(columns);
         passThrough.prepareForWrite(consumer);
       }
     }
 
     /**
-     * Appends a row: its scores (loss, predicted and correct null unless {@code reason} is OK) and,
-     * when the file has pass-through columns, {@code left}'s values of them.
+     * Writes the task's rows: row {@code i} has {@code left}'s {@code i}-th row's pass-through
+     * values (asked for once a row, in order, only when the file has pass-through columns) and
+     * {@code scores}' {@code i}-th scores.
      */
-    void write(
-        InternalRow left, Reason reason, double lossValue, int predictedValue, boolean isCorrect)
+    void write(PagePath.RowScores scores, java.util.function.Supplier<InternalRow> left)
         throws IOException {
-      if (reason.isOk()) {
-        loss.write(lossValue, 0, 1);
-        predicted.write(predictedValue, 0, 1);
-        correct.write(isCorrect, 0, 1);
-      } else {
-        loss.writeNull(0, 0);
-        predicted.writeNull(0, 0);
-        correct.writeNull(0, 0);
-      }
-      status.write(CODES[reason.ordinal()], 0, 0);
-      if (passThrough != null) {
-        // Ends the record: Spark's write support closes the message it starts.
-        passThrough.write(left);
-      } else {
-        columns.endRecord();
-      }
-      rows++;
-      if (rows >= nextCheck) {
-        checkRowGroupSize();
+      int n = scores.count();
+      for (int from = 0; from < n; from += pageRows) {
+        int to = Math.min(n, from + pageRows);
+        if (passThrough != null) {
+          for (int i = from; i < to; i++) {
+            // Ends the record: Spark's write support closes the message it starts.
+            passThrough.write(left.get());
+          }
+        }
+        writeScorePages(scores, from, to);
+        rows += to - from;
+        long buffered = columns == null ? 0 : columns.getBufferedSize();
+        for (PageWriter page : scorePages) {
+          buffered += page.getMemSize();
+        }
+        if (buffered >= rowGroupSize) {
+          flushRowGroup();
+          startRowGroup();
+        }
       }
     }
 
-    /** parquet-java's rule: close the row group when one more row's worth would overflow it. */
-    private void checkRowGroupSize() throws IOException {
-      long buffered = columns.getBufferedSize();
-      long rowSize = Math.max(1, buffered / rows);
-      if (buffered > rowGroupSize - 2 * rowSize) {
-        long written = rows;
-        flushRowGroup();
-        startRowGroup();
-        nextCheck = Math.min(Math.max(MIN_ROWS_FOR_CHECK, written / 2), MAX_ROWS_FOR_CHECK);
-      } else {
-        nextCheck = Math.min((rows + rowGroupSize / rowSize) / 2, rows + MAX_ROWS_FOR_CHECK);
+    /** One page of each score column for rows {@code from} to {@code to}. */
+    private void writeScorePages(PagePath.RowScores scores, int from, int to) throws IOException {
+      int count = to - from;
+      // Definition levels (1 for a scored row, 0 for null scores) are shared by the three
+      // optional columns; V1 pages prefix them with their length.
+      levels.clear();
+      levels.putIntLE(0);
+      int ok = 0;
+      for (int i = from; i < to; ) {
+        boolean isOk = scores.reason(i).isOk();
+        int run = i + 1;
+        while (run < to && scores.reason(run).isOk() == isOk) {
+          run++;
+        }
+        levels.putRun(run - i, isOk ? 1 : 0, 1);
+        if (isOk) {
+          ok += run - i;
+        }
+        i = run;
       }
+      levels.setIntLE(0, levels.size() - 4);
+      int nulls = count - ok;
+
+      Statistics<?> lossStats = Statistics.createStats(scoreColumns[0].getPrimitiveType());
+      values.clear();
+      values.ensure(8 * ok);
+      for (int i = from; i < to; i++) {
+        if (scores.reason(i).isOk()) {
+          double v = scores.loss(i);
+          values.putDoubleLE(v);
+          lossStats.updateStats(v);
+        }
+      }
+      page(0, count, lossStats, nulls, Encoding.RLE, Encoding.PLAIN);
+
+      Statistics<?> predictedStats = Statistics.createStats(scoreColumns[1].getPrimitiveType());
+      values.clear();
+      values.ensure(4 * ok);
+      for (int i = from; i < to; i++) {
+        if (scores.reason(i).isOk()) {
+          int v = scores.predicted(i);
+          values.putIntLE(v);
+          predictedStats.updateStats(v);
+        }
+      }
+      page(1, count, predictedStats, nulls, Encoding.RLE, Encoding.PLAIN);
+
+      // PLAIN booleans: one bit each, the first in the lowest bit.
+      Statistics<?> correctStats = Statistics.createStats(scoreColumns[2].getPrimitiveType());
+      values.clear();
+      values.ensure((ok + 7) / 8);
+      int bits = 0;
+      int filled = 0;
+      boolean anyTrue = false;
+      boolean anyFalse = false;
+      for (int i = from; i < to; i++) {
+        if (scores.reason(i).isOk()) {
+          boolean v = scores.correct(i);
+          anyTrue |= v;
+          anyFalse |= !v;
+          bits |= (v ? 1 : 0) << filled;
+          if (++filled == 8) {
+            values.put((byte) bits);
+            bits = 0;
+            filled = 0;
+          }
+        }
+      }
+      if (filled > 0) {
+        values.put((byte) bits);
+      }
+      if (anyFalse) {
+        correctStats.updateStats(false);
+      }
+      if (anyTrue) {
+        correctStats.updateStats(true);
+      }
+      page(2, count, correctStats, nulls, Encoding.RLE, Encoding.PLAIN);
+
+      // The status: dictionary ids of the row group's dictionary, RLE runs of a fixed width.
+      Statistics<?> statusStats = Statistics.createStats(scoreColumns[3].getPrimitiveType());
+      boolean[] seen = new boolean[CODES.length];
+      values.clear();
+      values.put((byte) StatusDictionary.BIT_WIDTH);
+      for (int i = from; i < to; ) {
+        Reason reason = scores.reason(i);
+        int run = i + 1;
+        while (run < to && scores.reason(run) == reason) {
+          run++;
+        }
+        values.putRun(run - i, status.id(reason), StatusDictionary.BIT_WIDTH);
+        seen[reason.ordinal()] = true;
+        i = run;
+      }
+      for (int r = 0; r < seen.length; r++) {
+        if (seen[r]) {
+          statusStats.updateStats(CODES[r]);
+        }
+      }
+      levels.clear();
+      page(3, count, statusStats, 0, Encoding.BIT_PACKED, Encoding.PLAIN_DICTIONARY);
+    }
+
+    /** Hands column {@code j}'s page (the levels, then the values) to the page store. */
+    private void page(
+        int j,
+        int count,
+        Statistics<?> stats,
+        long nulls,
+        Encoding definitionEncoding,
+        Encoding valueEncoding)
+        throws IOException {
+      stats.incrementNumNulls(nulls);
+      // The page store copies the bytes (compressed or not) before this returns.
+      scorePages[j].writePage(
+          BytesInput.concat(levels.input(), values.input()),
+          count,
+          count,
+          stats,
+          Encoding.BIT_PACKED,
+          definitionEncoding,
+          valueEncoding);
     }
 
     private void flushRowGroup() throws IOException {
@@ -394,13 +529,18 @@ final class PerRowParquet {
         consumer.flush();
       }
       if (rows > 0) {
+        scorePages[3].writeDictionaryPage(status.page());
         file.startBlock(rows);
-        columns.flush();
+        if (columns != null) {
+          columns.flush();
+        }
         pages.flushToFileWriter(file);
         file.endBlock();
         rowGroupOrdinal++;
       }
-      columns.close();
+      if (columns != null) {
+        columns.close();
+      }
       pages.close();
       rows = 0;
     }
@@ -415,4 +555,110 @@ final class PerRowParquet {
       }
     }
   }
+
+  /** A row group's status dictionary: the codes in the order they first appear. */
+  private static final class StatusDictionary {
+    /** Wide enough for the id of every status. */
+    static final int BIT_WIDTH = 32 - Integer.numberOfLeadingZeros(CODES.length - 1);
+
+    private final int[] ids = new int[CODES.length];
+    private final List<Reason> order = new java.util.ArrayList<>();
+
+    void reset() {
+      java.util.Arrays.fill(ids, -1);
+      order.clear();
+    }
+
+    int id(Reason reason) {
+      int id = ids[reason.ordinal()];
+      if (id < 0) {
+        id = order.size();
+        ids[reason.ordinal()] = id;
+        order.add(reason);
+      }
+      return id;
+    }
+
+    /** PLAIN strings: a little-endian length, then the bytes. */
+    DictionaryPage page() {
+      Bytes bytes = new Bytes();
+      for (Reason reason : order) {
+        Binary code = CODES[reason.ordinal()];
+        bytes.putIntLE(code.length());
+        for (byte b : code.getBytesUnsafe()) {
+          bytes.put(b);
+        }
+      }
+      return new DictionaryPage(bytes.input(), order.size(), Encoding.PLAIN_DICTIONARY);
+    }
+  }
+
+  /** A growing little-endian byte buffer. */
+  private static final class Bytes {
+    private byte[] bytes = new byte[1 << 12];
+    private int size;
+
+    void clear() {
+      size = 0;
+    }
+
+    int size() {
+      return size;
+    }
+
+    void ensure(int more) {
+      if (size + more > bytes.length) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+      }
+    }
+
+    void put(byte b) {
+      ensure(1);
+      bytes[size++] = b;
+    }
+
+    void putIntLE(int v) {
+      ensure(4);
+      INT_LE.set(bytes, size, v);
+      size += 4;
+    }
+
+    void setIntLE(int at, int v) {
+      INT_LE.set(bytes, at, v);
+    }
+
+    void putDoubleLE(double v) {
+      ensure(8);
+      DOUBLE_LE.set(bytes, size, v);
+      size += 8;
+    }
+
+    /**
+     * An RLE run of the RLE/bit-packing hybrid: the ULEB128 header {@code count << 1}, then the
+     * value in {@code ceil(bitWidth / 8)} little-endian bytes.
+     */
+    void putRun(int count, int value, int bitWidth) {
+      long header = (long) count << 1;
+      while ((header & ~0x7FL) != 0) {
+        put((byte) ((header & 0x7F) | 0x80));
+        header >>>= 7;
+      }
+      put((byte) header);
+      for (int b = 0; b < (bitWidth + 7) / 8; b++) {
+        put((byte) (value >>> (8 * b)));
+      }
+    }
+
+    BytesInput input() {
+      return BytesInput.from(bytes, 0, size);
+    }
+  }
+
+  private static final java.lang.invoke.VarHandle INT_LE =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+          int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+  private static final java.lang.invoke.VarHandle DOUBLE_LE =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+          double[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 }
