@@ -23,6 +23,7 @@ import org.apache.hadoop.mapreduce.task.TaskAttemptContextImpl;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnWriteStore;
+import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.Encoding;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.column.page.DictionaryPage;
@@ -40,6 +41,8 @@ import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.Type;
 import org.apache.spark.TaskContext;
 import org.apache.spark.internal.io.FileCommitProtocol;
 import org.apache.spark.internal.io.FileNameSpec;
@@ -50,6 +53,8 @@ import org.apache.spark.sql.execution.datasources.parquet.ParquetOptions;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetUtils;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
 import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import scala.Option;
 import scala.jdk.javaapi.CollectionConverters;
@@ -224,6 +229,9 @@ final class PerRowParquet {
     private final int pageRows;
     private final ParquetWriteSupport passThrough;
     private final MessageType passThroughType;
+    private final DataType[] flatTypes;
+    private final ColumnWriter[] flat;
+    private final int[] flatDefinition;
     private final ColumnDescriptor[] scoreColumns = new ColumnDescriptor[4];
     private final PageWriter[] scorePages = new PageWriter[4];
     private final Bytes levels = new Bytes();
@@ -254,6 +262,7 @@ final class PerRowParquet {
         ParquetWriteSupport.setSchema(passSchema, passConf);
         this.passThrough = new ParquetWriteSupport();
         this.passThroughType = passThrough.init(passConf).getSchema();
+        this.flatTypes = flatTypes(passSchema, passThroughType);
         for (int i = 0; i < passThroughCount; i++) {
           if (!passThroughType.getType(i).equals(messageType.getType(i))) {
             throw new IllegalStateException(
@@ -270,6 +279,12 @@ final class PerRowParquet {
       } else {
         this.passThrough = null;
         this.passThroughType = null;
+        this.flatTypes = null;
+      }
+      this.flat = flatTypes == null ? null : new ColumnWriter[flatTypes.length];
+      this.flatDefinition = flatTypes == null ? null : new int[flatTypes.length];
+      for (int k = 0; flatTypes != null && k < flatTypes.length; k++) {
+        flatDefinition[k] = passThroughType.getColumns().get(k).getMaxDefinitionLevel();
       }
       this.props = properties(conf);
       // A page of doubles stays within the page size, and within parquet-java's row limit.
@@ -367,6 +382,11 @@ final class PerRowParquet {
         columns = props.newColumnWriteStore(passThroughType, pages, pages);
         consumer = new ColumnIOFactory(false).getColumnIO(passThroughType).getRecordWriter(columns);
         passThrough.prepareForWrite(consumer);
+        if (flatTypes != null) {
+          for (int k = 0; k < flatTypes.length; k++) {
+            flat[k] = columns.getColumnWriter(passThroughType.getColumns().get(k));
+          }
+        }
       }
     }
 
@@ -382,8 +402,12 @@ final class PerRowParquet {
         int to = Math.min(n, from + pageRows);
         if (passThrough != null) {
           for (int i = from; i < to; i++) {
-            // Ends the record: Spark's write support closes the message it starts.
-            passThrough.write(left.get());
+            if (flatTypes != null) {
+              writeFlat(left.get());
+            } else {
+              // Ends the record: Spark's write support closes the message it starts.
+              passThrough.write(left.get());
+            }
           }
         }
         writeScorePages(scores, from, to);
@@ -397,6 +421,97 @@ final class PerRowParquet {
           startRowGroup();
         }
       }
+    }
+
+    private static final DataType[] FLAT = {
+      DataTypes.LongType,
+      DataTypes.IntegerType,
+      DataTypes.DoubleType,
+      DataTypes.StringType,
+      DataTypes.FloatType,
+      DataTypes.BooleanType,
+      DataTypes.ShortType,
+      DataTypes.ByteType
+    };
+
+    /**
+     * Which of Spark's types the pass-through columns have, when every one is a top-level primitive
+     * written as Spark's write support writes it (the same Parquet value), else null.
+     */
+    private static DataType[] flatTypes(StructType passSchema, MessageType passType) {
+      DataType[] types = new DataType[passSchema.size()];
+      for (int k = 0; k < types.length; k++) {
+        DataType type = passSchema.fields()[k].dataType();
+        Type parquet = passType.getType(k);
+        if (!parquet.isPrimitive() || parquet.isRepetition(Type.Repetition.REPEATED)) {
+          return null;
+        }
+        PrimitiveType.PrimitiveTypeName name = parquet.asPrimitiveType().getPrimitiveTypeName();
+        boolean same =
+            type.equals(DataTypes.LongType)
+                    && name == PrimitiveType.PrimitiveTypeName.INT64
+                    && parquet.getLogicalTypeAnnotation() == null
+                || (type.equals(DataTypes.IntegerType)
+                        || type.equals(DataTypes.ShortType)
+                        || type.equals(DataTypes.ByteType))
+                    && name == PrimitiveType.PrimitiveTypeName.INT32
+                || type.equals(DataTypes.DoubleType)
+                    && name == PrimitiveType.PrimitiveTypeName.DOUBLE
+                || type.equals(DataTypes.FloatType) && name == PrimitiveType.PrimitiveTypeName.FLOAT
+                || type.equals(DataTypes.BooleanType)
+                    && name == PrimitiveType.PrimitiveTypeName.BOOLEAN
+                || type.equals(DataTypes.StringType)
+                    && name == PrimitiveType.PrimitiveTypeName.BINARY;
+        if (!same) {
+          return null;
+        }
+        // The constant itself: writeFlat tells the types apart by identity.
+        for (DataType flat : FLAT) {
+          if (flat.equals(type)) {
+            types[k] = flat;
+          }
+        }
+      }
+      return types;
+    }
+
+    /**
+     * A row of flat pass-through columns straight into their column writers: what Spark's write
+     * support does for these types without its per-field closures and parquet-java's record
+     * consumer.
+     */
+    private void writeFlat(InternalRow row) {
+      for (int k = 0; k < flatTypes.length; k++) {
+        ColumnWriter w = flat[k];
+        int d = flatDefinition[k];
+        if (row.isNullAt(k)) {
+          if (d == 0) {
+            throw new IllegalStateException(
+                "Cannot write --per-row: a null in required pass-through column " + k);
+          }
+          w.writeNull(0, 0);
+          continue;
+        }
+        DataType type = flatTypes[k];
+        if (type == DataTypes.LongType) {
+          w.write(row.getLong(k), 0, d);
+        } else if (type == DataTypes.IntegerType) {
+          w.write(row.getInt(k), 0, d);
+        } else if (type == DataTypes.DoubleType) {
+          w.write(row.getDouble(k), 0, d);
+        } else if (type == DataTypes.StringType) {
+          w.write(Binary.fromReusedByteArray(row.getUTF8String(k).getBytes()), 0, d);
+        } else if (type == DataTypes.FloatType) {
+          w.write(row.getFloat(k), 0, d);
+        } else if (type == DataTypes.BooleanType) {
+          w.write(row.getBoolean(k), 0, d);
+        } else if (type == DataTypes.ShortType) {
+          w.write((int) row.getShort(k), 0, d);
+        } else {
+          w.write((int) row.getByte(k), 0, d);
+        }
+      }
+      columns.endRecord();
     }
 
     /** One page of each score column for rows {@code from} to {@code to}. */

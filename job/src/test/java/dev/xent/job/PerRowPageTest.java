@@ -271,6 +271,19 @@ class PerRowPageTest {
     }
   }
 
+  /**
+   * Pass-through columns that are all flat (int64, string and double with nulls, an int32 partition
+   * column) take the writer's direct path; its rows are Spark's path's.
+   */
+  @Test
+  void flatPassThroughColumnsWriteSparksRows() {
+    Path input = tmp.resolve("flat");
+    frame(rows(2000, 30, 25)).drop("meta").write().partitionBy("part").parquet(input.toString());
+    assertSameOnBothReaders(input, "--weight", "w");
+    assertThat(spark().read().parquet(tmp.resolve("rows-page-flat").toString()).columns())
+        .containsExactly("id", "name", "w", "part", "loss", "predicted", "correct", "status");
+  }
+
   @Test
   void aPartitionedDirectoryKeepsItsPartitionColumn() {
     Path input = tmp.resolve("partitioned");
