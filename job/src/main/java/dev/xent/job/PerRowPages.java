@@ -22,6 +22,7 @@ import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.internal.io.FileCommitProtocol;
 import org.apache.spark.paths.SparkPath;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -229,6 +230,132 @@ final class PerRowPages {
           context.broadcast(new SerializableConfiguration(hadoop));
       PagePath.TaskScorer scorer =
           PagePath.TaskScorer.of(config, tasks.size(), keepPositions, strict, false);
+      try {
+        List<PagePath.TaskResult> parts;
+        String fallback =
+            config.perRowFormat() != EvaluateConfig.Format.PARQUET
+                ? "not Parquet"
+                : PerRowParquet.unsupported(
+                    ((org.apache.spark.sql.classic.SparkSession) spark)
+                        .sessionState()
+                        .newHadoopConf());
+        if (fallback == null) {
+          try {
+            parts = writeParquet(spark, context, conf, scorer, config.perRow());
+          } catch (IOException e) {
+            throw new UncheckedIOException(
+                "Cannot write --per-row to " + config.perRow() + ": " + e.getMessage(), e);
+          }
+        } else {
+          parts = writeWithSpark(spark, context, conf, scorer, config);
+        }
+        if (parts.size() != tasks.size()) {
+          throw new IllegalStateException(
+              "Cannot evaluate: "
+                  + parts.size()
+                  + " of "
+                  + tasks.size()
+                  + " per-row tasks reported their rows");
+        }
+        return PagePath.merge(config.audit(), parts, keepPositions);
+      } finally {
+        conf.destroy();
+      }
+    }
+
+    /** A task's scores, checked against the rows it was planned to have. */
+    private static PagePath.RowScores score(
+        PagePath.TaskScorer scorer,
+        Broadcast<SerializableConfiguration> conf,
+        Task task,
+        PagePath.TaskResult[] result)
+        throws IOException {
+      PagePath.RowScores scores = new PagePath.RowScores();
+      result[0] = scorer.score(conf.value().value(), task.pages(), scores);
+      if (scores.count() != task.rows()) {
+        throw new IOException(
+            "Cannot write --per-row for "
+                + task.pages()
+                + ": scored "
+                + scores.count()
+                + " rows, planned "
+                + task.rows());
+      }
+      return scores;
+    }
+
+    /** A task's evaluation and its committed file. */
+    private record Written(PagePath.TaskResult result, FileCommitProtocol.TaskCommitMessage message)
+        implements Serializable {}
+
+    /**
+     * Parquet through {@link PerRowParquet}: one job whose tasks score, write and commit their
+     * file; the driver commits the job once every task has, or aborts it.
+     */
+    private List<PagePath.TaskResult> writeParquet(
+        SparkSession spark,
+        JavaSparkContext context,
+        Broadcast<SerializableConfiguration> conf,
+        PagePath.TaskScorer scorer,
+        String dir)
+        throws IOException {
+      PerRowParquet.Commit commit = PerRowParquet.Commit.setUp(spark, schema, dir);
+      Broadcast<SerializableConfiguration> writeConf =
+          context.broadcast(new SerializableConfiguration(commit.conf()));
+      var counter = RowCounter.counter(spark);
+      var reader = this.reader;
+      List<Written> written;
+      try {
+        written =
+            context
+                .parallelize(tasks, Math.max(1, tasks.size()))
+                .mapPartitions(
+                    (Iterator<Task> it) -> {
+                      if (!it.hasNext()) {
+                        return java.util.Collections.<Written>emptyIterator();
+                      }
+                      Task task = it.next();
+                      PagePath.TaskResult[] result = new PagePath.TaskResult[1];
+                      PagePath.RowScores scores = score(scorer, conf, task, result);
+                      counter.add(result[0].evaluation().rowsAdded());
+                      FileCommitProtocol.TaskCommitMessage message =
+                          commit.writeTask(
+                              writeConf.value().value(),
+                              out -> {
+                                PassThrough left = new PassThrough(task, reader);
+                                out.write(scores, left::next);
+                                left.finish();
+                              });
+                      return List.of(new Written(result[0], message)).iterator();
+                    })
+                .collect();
+      } catch (Throwable e) {
+        try {
+          commit.abort();
+        } catch (Throwable abort) {
+          e.addSuppressed(abort);
+        }
+        throw e;
+      } finally {
+        writeConf.destroy();
+      }
+      List<FileCommitProtocol.TaskCommitMessage> messages = new ArrayList<>();
+      List<PagePath.TaskResult> parts = new ArrayList<>();
+      for (Written w : written) {
+        messages.add(w.message());
+        parts.add(w.result());
+      }
+      commit.commit(messages);
+      return parts;
+    }
+
+    /** JSON and ORC, and Parquet with settings {@link PerRowParquet} does not carry over. */
+    private List<PagePath.TaskResult> writeWithSpark(
+        SparkSession spark,
+        JavaSparkContext context,
+        Broadcast<SerializableConfiguration> conf,
+        PagePath.TaskScorer scorer,
+        EvaluateConfig config) {
       CollectionAccumulator<PagePath.TaskResult> results =
           spark.sparkContext().collectionAccumulator("xent per-row tasks");
       var counter = RowCounter.counter(spark);
@@ -242,41 +369,82 @@ final class PerRowPages {
                       return java.util.Collections.emptyIterator();
                     }
                     Task task = it.next();
-                    PagePath.RowScores scores = new PagePath.RowScores();
-                    PagePath.TaskResult result =
-                        scorer.score(conf.value().value(), task.pages(), scores);
-                    counter.add(result.evaluation().rowsAdded());
-                    if (scores.count() != task.rows()) {
-                      throw new IOException(
-                          "Cannot write --per-row for "
-                              + task.pages()
-                              + ": scored "
-                              + scores.count()
-                              + " rows, planned "
-                              + task.rows());
-                    }
-                    return new OutputRows(task, reader, scores, () -> results.add(result));
+                    PagePath.TaskResult[] result = new PagePath.TaskResult[1];
+                    PagePath.RowScores scores = score(scorer, conf, task, result);
+                    counter.add(result[0].evaluation().rowsAdded());
+                    return new OutputRows(
+                        new PassThrough(task, reader), scores, () -> results.add(result[0]));
                   });
-      try {
-        ((org.apache.spark.sql.classic.SparkSession) spark)
-            .internalCreateDataFrame(rows.rdd(), schema, false)
-            .write()
-            .mode(SaveMode.Overwrite)
-            .format(config.perRowFormat().sparkName())
-            .save(config.perRow());
-      } finally {
-        conf.destroy();
+      ((org.apache.spark.sql.classic.SparkSession) spark)
+          .internalCreateDataFrame(rows.rdd(), schema, false)
+          .write()
+          .mode(SaveMode.Overwrite)
+          .format(config.perRowFormat().sparkName())
+          .save(config.perRow());
+      return results.value();
+    }
+  }
+
+  /**
+   * A task's pass-through rows from Spark's reader (the file's other columns and partition values),
+   * row for row with the page reader's, or the file's partition values for every row when no file
+   * column passes through.
+   */
+  private static final class PassThrough {
+    private final Task task;
+    private final scala.collection.Iterator<InternalRow> rows;
+    private final InternalRow constant;
+
+    PassThrough(
+        Task task, Function1<PartitionedFile, scala.collection.Iterator<InternalRow>> reader) {
+      this.task = task;
+      if (reader == null) {
+        this.rows = null;
+        this.constant =
+            task.file().partitionValues() == null
+                ? new GenericInternalRow(0)
+                : task.file().partitionValues();
+      } else {
+        this.rows = reader.apply(task.file());
+        this.constant = null;
+        for (long i = 0; i < task.skip(); i++) {
+          next();
+        }
       }
-      List<PagePath.TaskResult> parts = results.value();
-      if (parts.size() != tasks.size()) {
-        throw new IllegalStateException(
-            "Cannot evaluate: "
-                + parts.size()
-                + " of "
-                + tasks.size()
-                + " per-row tasks reported their rows");
+    }
+
+    InternalRow next() {
+      if (rows == null) {
+        return constant;
       }
-      return PagePath.merge(config.audit(), parts, keepPositions);
+      if (!rows.hasNext()) {
+        throw fail("Spark's reader has fewer rows than the page reader");
+      }
+      return rows.next();
+    }
+
+    /** After the task's last row: checks that Spark's reader has no more, and closes it. */
+    void finish() {
+      if (rows == null) {
+        return;
+      }
+      // A whole-row-group task reads its byte range to the end: another row is a planning
+      // error, not a row to drop.
+      if (task.skip() == 0 && task.pages().pieces().get(0).wholeRowGroup() && rows.hasNext()) {
+        throw fail("Spark's reader has more rows than the page reader");
+      }
+      if (rows instanceof Closeable closeable) {
+        try {
+          closeable.close();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    }
+
+    private IllegalStateException fail(String what) {
+      return new IllegalStateException(
+          "Cannot write --per-row for " + task.pages() + ": " + what + " (" + task.rows() + ")");
     }
   }
 
@@ -290,14 +458,12 @@ final class PerRowPages {
   }
 
   /**
-   * A task's output rows: Spark's reader's row (the pass-through columns and partition values)
-   * joined with the row's scores. The joined row is reused; Spark's scan copies each row into an
-   * UnsafeRow before asking for the next.
+   * A task's output rows for Spark's writer: the pass-through row joined with the row's scores. The
+   * joined row is reused; Spark's scan copies each row into an UnsafeRow before asking for the
+   * next.
    */
   private static final class OutputRows implements Iterator<InternalRow> {
-    private final Task task;
-    private final scala.collection.Iterator<InternalRow> passThrough;
-    private final InternalRow constant;
+    private final PassThrough passThrough;
     private final PagePath.RowScores scores;
     private final Runnable done;
     private final SpecificInternalRow score = new SpecificInternalRow(ScoringFunctions.SCORE_TYPE);
@@ -305,28 +471,10 @@ final class PerRowPages {
     private int next;
     private boolean finished;
 
-    OutputRows(
-        Task task,
-        Function1<PartitionedFile, scala.collection.Iterator<InternalRow>> reader,
-        PagePath.RowScores scores,
-        Runnable done) {
-      this.task = task;
+    OutputRows(PassThrough passThrough, PagePath.RowScores scores, Runnable done) {
+      this.passThrough = passThrough;
       this.scores = scores;
       this.done = done;
-      if (reader == null) {
-        // No file column passes through: every row has the file's partition values (or none).
-        this.passThrough = null;
-        this.constant =
-            task.file().partitionValues() == null
-                ? new GenericInternalRow(0)
-                : task.file().partitionValues();
-      } else {
-        this.passThrough = reader.apply(task.file());
-        this.constant = null;
-        for (long i = 0; i < task.skip(); i++) {
-          nextPassThrough();
-        }
-      }
     }
 
     @Override
@@ -336,22 +484,7 @@ final class PerRowPages {
       }
       if (!finished) {
         finished = true;
-        if (passThrough != null) {
-          // A whole-row-group task reads its byte range to the end: another row is a planning
-          // error, not a row to drop.
-          if (task.skip() == 0
-              && task.pages().pieces().get(0).wholeRowGroup()
-              && passThrough.hasNext()) {
-            throw fail("Spark's reader has more rows than the page reader");
-          }
-          if (passThrough instanceof Closeable closeable) {
-            try {
-              closeable.close();
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          }
-        }
+        passThrough.finish();
         done.run();
       }
       return false;
@@ -362,7 +495,7 @@ final class PerRowPages {
       if (next >= scores.count()) {
         throw new NoSuchElementException();
       }
-      InternalRow left = passThrough == null ? constant : nextPassThrough();
+      InternalRow left = passThrough.next();
       int i = next++;
       Reason reason = scores.reason(i);
       if (reason.isOk()) {
@@ -376,18 +509,6 @@ final class PerRowPages {
       }
       score.update(3, CODES[reason.ordinal()]);
       return joined.apply(left, score);
-    }
-
-    private InternalRow nextPassThrough() {
-      if (!passThrough.hasNext()) {
-        throw fail("Spark's reader has fewer rows than the page reader");
-      }
-      return passThrough.next();
-    }
-
-    private IllegalStateException fail(String what) {
-      return new IllegalStateException(
-          "Cannot write --per-row for " + task.pages() + ": " + what + " (" + task.rows() + ")");
     }
   }
 }

@@ -18,6 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -171,6 +175,113 @@ class PerRowPageTest {
         .contains(
             "ok", "nan_logit", "posinf_logit", "empty_logits", "null_input", "label_out_of_range");
     assertThat(rows.where("loss = double('Infinity')").count()).isPositive();
+  }
+
+  /**
+   * Output small enough pages and row groups to hold many of each: the rows, the Parquet schema
+   * (logical types, repetition), Spark's schema metadata, and what Spark's filters read through the
+   * row groups' statistics and the column indexes are Spark's path's.
+   */
+  @Test
+  void manyOutputPagesAndRowGroupsHaveSparksTypesAndStatistics() throws IOException {
+    Path input = tmp.resolve("paged");
+    frame(rows(6000, 30, 24)).drop("part").coalesce(1).write().parquet(input.toString());
+    String[][] settings = {
+      {"parquet.page.size", "2048"}, {"parquet.block.size", "16384"},
+    };
+    for (String[] setting : settings) {
+      spark().conf().set(setting[0], setting[1]);
+    }
+    try {
+      assertSameOnBothReaders(input, "--weight", "w");
+    } finally {
+      for (String[] setting : settings) {
+        spark().conf().unset(setting[0]);
+      }
+    }
+    ParquetMetadata page = footer(tmp.resolve("rows-page-paged"));
+    ParquetMetadata spark = footer(tmp.resolve("rows-spark-paged"));
+    assertThat(page.getFileMetaData().getSchema()).isEqualTo(spark.getFileMetaData().getSchema());
+    String sparkSchema = "org.apache.spark.sql.parquet.row.metadata";
+    assertThat(page.getFileMetaData().getKeyValueMetaData().get(sparkSchema))
+        .isNotNull()
+        .isEqualTo(spark.getFileMetaData().getKeyValueMetaData().get(sparkSchema));
+    assertThat(page.getBlocks()).hasSizeGreaterThan(2);
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(
+            HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(partFile(tmp.resolve("rows-page-paged")).toString()),
+                spark().sparkContext().hadoopConfiguration()))) {
+      for (ColumnChunkMetaData column : reader.getRowGroups().get(0).getColumns()) {
+        assertThat(reader.readOffsetIndex(column).getPageCount())
+            .as("pages of %s", column.getPath())
+            .isGreaterThan(1);
+      }
+    }
+    Dataset<Row> fromPage = spark().read().parquet(tmp.resolve("rows-page-paged").toString());
+    Dataset<Row> fromSpark = spark().read().parquet(tmp.resolve("rows-spark-paged").toString());
+    // The extremes: a page or row group whose statistics miss its minimum or maximum is skipped.
+    Row extremes =
+        fromSpark
+            .where("loss < double('Infinity')")
+            .selectExpr("min(loss)", "max(loss)", "min(predicted)", "max(predicted)")
+            .first();
+    for (String filter :
+        List.of(
+            "loss <= double('" + extremes.getDouble(0) + "')",
+            "loss >= double('" + extremes.getDouble(1) + "')",
+            "predicted <= " + extremes.getInt(2),
+            "predicted >= " + extremes.getInt(3),
+            "status <= 'empty_logits'",
+            "loss > 2",
+            "loss < 0.5",
+            "loss IS NULL",
+            "loss = double('Infinity')",
+            "predicted = 3",
+            "predicted IS NULL",
+            "correct",
+            "NOT correct",
+            "status = 'nan_logit'",
+            "status = 'ok'",
+            "status > 'ok'",
+            "id BETWEEN 1000 AND 1100")) {
+      assertThat(fromPage.where(filter).count())
+          .as(filter)
+          .isPositive()
+          .isEqualTo(fromSpark.where(filter).count());
+    }
+  }
+
+  private static Path partFile(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files
+          .filter(f -> f.getFileName().toString().startsWith("part-"))
+          .findFirst()
+          .orElseThrow(() -> new AssertionError("no part file in " + dir));
+    }
+  }
+
+  private static ParquetMetadata footer(Path dir) throws IOException {
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(
+            HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(partFile(dir).toString()),
+                spark().sparkContext().hadoopConfiguration()))) {
+      return reader.getFooter();
+    }
+  }
+
+  /**
+   * Pass-through columns that are all flat (int64, string and double with nulls, an int32 partition
+   * column) take the writer's direct path; its rows are Spark's path's.
+   */
+  @Test
+  void flatPassThroughColumnsWriteSparksRows() {
+    Path input = tmp.resolve("flat");
+    frame(rows(2000, 30, 25)).drop("meta").write().partitionBy("part").parquet(input.toString());
+    assertSameOnBothReaders(input, "--weight", "w");
+    assertThat(spark().read().parquet(tmp.resolve("rows-page-flat").toString()).columns())
+        .containsExactly("id", "name", "w", "part", "loss", "predicted", "correct", "status");
   }
 
   @Test
