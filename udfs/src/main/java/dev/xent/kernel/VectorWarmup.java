@@ -11,21 +11,20 @@ import java.util.SplittableRandom;
  *
  * <p>So the kernels use the scalar definition (the same bits: {@link ExpBlocks} defines them, and
  * ExpBlocksTest compares the two) until this daemon thread, started when the kernels are first
- * used, has run the vector loops on rows of mixed widths and measured them fast; then they switch.
- * Which of the two ran a row never changes its result, only when the switch happens. If the loops
- * never become fast (a JVM without C2, say), the kernels stay scalar. {@code
+ * used, has run the vector loops on rows of mixed widths and measured them faster than the scalar
+ * definition on the same rows, timed alternately in the same thread; then they switch. The bound is
+ * relative because machines differ by more than the gap it has to find: compiled, the loops took
+ * about 1 ns per logit on an AVX-512 Xeon and 14–19 ns on a 2 GHz Zen 1 EPYC (AVX2 in two 128-bit
+ * halves), whose scalar definition took 25–38 ns there, while the fallbacks are always several
+ * times slower than the scalar code. Which of the two ran a row never changes its result, only when
+ * the switch happens. If the loops never beat the scalar definition (a JVM without C2, a CPU whose
+ * vectors are slow), the kernels stay scalar, which is then also the faster choice. {@code
  * -Dxent.simd.warmup=false} switches at once (for benchmarks that warm up themselves).
  */
 final class VectorWarmup {
   private VectorWarmup() {}
 
-  /**
-   * Compiled, the loops cost about 1 ns per logit; their fallbacks over 100 ns. Ten is far from
-   * both, so a preempted round or a slow machine does not switch early, nor a fast one late.
-   */
-  private static final double FAST_NANOS_PER_LOGIT = 10.0;
-
-  /** Rounds in a row under the bound before switching: one could be a lucky timing. */
+  /** Rounds in a row with the vector loops ahead before switching: one could be a lucky timing. */
   private static final int FAST_ROUNDS = 3;
 
   /** Giving up: past this the scalar definition stays (it is correct, only slower). */
@@ -65,7 +64,6 @@ final class VectorWarmup {
     SplittableRandom random = new SplittableRandom(1);
     float[][] floats = new float[WIDTHS.length][];
     double[][] doubles = new double[WIDTHS.length][];
-    long logits = 0;
     for (int r = 0; r < WIDTHS.length; r++) {
       floats[r] = new float[WIDTHS[r]];
       doubles[r] = new double[WIDTHS[r]];
@@ -74,7 +72,6 @@ final class VectorWarmup {
         floats[r][i] = (float) v;
         doubles[r][i] = v;
       }
-      logits += 2L * WIDTHS[r];
     }
     // One row with a term far below its maximum, for the scalar hand-over inside blockSum.
     floats[8][5] = -1e30f;
@@ -94,8 +91,16 @@ final class VectorWarmup {
           sink += row(floats[r], skip) + row(doubles[r], skip);
         }
       }
-      double perLogit = (System.nanoTime() - start) / (64.0 * logits);
-      fast = perLogit < FAST_NANOS_PER_LOGIT ? fast + 1 : 0;
+      long vector = System.nanoTime() - start;
+      start = System.nanoTime();
+      for (int round = 0; round < 64; round++) {
+        for (int r = 0; r < WIDTHS.length; r++) {
+          int skip = (calls++ % (WIDTHS[r] + 1)) - 1;
+          sink += scalarRow(floats[r], skip) + scalarRow(doubles[r], skip);
+        }
+      }
+      long scalar = System.nanoTime() - start;
+      fast = vector < scalar ? fast + 1 : 0;
     }
     result = sink;
     done = fast >= FAST_ROUNDS;
@@ -105,6 +110,23 @@ final class VectorWarmup {
   private static double row(float[] z, int skip) {
     int k = VectorRows.argmax(z);
     return VectorRows.blockSum(z, 0, z.length, skip, z[k]) + VectorRows.rank(z, Math.max(0, skip));
+  }
+
+  /**
+   * {@link #row(float[], int)} by the scalar definition, which the kernels use until the switch.
+   */
+  private static double scalarRow(float[] z, int skip) {
+    int k = Logits.scalarArgmax(z);
+    return ExpBlocks.scalarBlockSum(z, 0, z.length, skip, z[k])
+        + LabelRank.scalarRank(z, Math.max(0, skip));
+  }
+
+  private static double scalarRow(double[] z, int skip) {
+    int k = Logits.scalarArgmax(z);
+    SigmoidCrossEntropy.scalarElements(z, 0, z, 0, SIGMOID_OUT, SIGMOID_OUT, 0, z.length);
+    return ExpBlocks.scalarBlockSum(z, 0, z.length, skip, z[k])
+        + LabelRank.scalarRank(z, Math.max(0, skip))
+        + SIGMOID_OUT[z.length - 1];
   }
 
   /** Element losses and probabilities of a sigmoid row (its targets: the same row, rescaled). */
