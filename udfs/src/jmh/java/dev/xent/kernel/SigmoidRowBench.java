@@ -54,6 +54,7 @@ public class SigmoidRowBench {
     }
     loss = new double[width];
     probability = new double[width];
+    SigmoidCrossEntropy.scalarElements(wide, 0, targets, 0, loss, probability, 0, width);
     auditor = new RowAuditor(AuditOptions.plain());
     evaluation = new Evaluation(AuditOptions.plain());
   }
@@ -79,6 +80,19 @@ public class SigmoidRowBench {
   @Benchmark
   public double rowLoss() {
     return SigmoidCrossEntropy.row(logits, targets);
+  }
+
+  @Benchmark
+  public Reason validity() {
+    Reason logitsVerdict = Validity.logits(logits, false);
+    Reason targetsVerdict = Validity.sigmoidTargets(targets, width);
+    return logitsVerdict.isOk() ? targetsVerdict : logitsVerdict;
+  }
+
+  @Benchmark
+  public Evaluation calibration() {
+    evaluation.sigmoidElements(probability, targets, 0, width, 1.0, null);
+    return evaluation;
   }
 
   @Benchmark

@@ -706,6 +706,42 @@ class AuditAccumulatorTest {
     assertThat(rows.result()).isEqualTo(single.result());
   }
 
+  /**
+   * As above, with rows wider than a block and values almost all splittable into limbs, so that
+   * most blocks take the limb path (bins and limbs a block at a time, SIMD once warm) and a few
+   * (one value below 2^−101) the element-by-element one; 15 bins, so bins fill and flush often.
+   */
+  @Test
+  void sigmoidElementsInWideRowsGiveTheSameStateAsSingleElements() throws IOException {
+    SplittableRandom random = new SplittableRandom(98);
+    AuditSpec spec = new AuditSpec(false, new int[0], 15, 0.95);
+    AuditAccumulator single = new AuditAccumulator(spec);
+    AuditAccumulator rows = new AuditAccumulator(spec);
+    for (int row = 0; row < 400; row++) {
+      int n = random.nextInt(1, 1500);
+      double[] p = new double[n];
+      double[] t = new double[n + 2];
+      for (int i = 0; i < n; i++) {
+        p[i] =
+            switch (random.nextInt(6)) {
+              case 0 -> random.nextInt(16) / 15.0;
+              case 1 -> Math.scalb(1.0 + random.nextDouble(), -random.nextInt(1, 102));
+              default -> 1 / (1 + Math.exp(-3 * random.nextGaussian()));
+            };
+        t[i + 2] = random.nextInt(3) == 0 ? random.nextInt(2) : random.nextDouble();
+        if (random.nextInt(2_000) == 0) {
+          p[i] = Math.scalb(1.0, -random.nextInt(102, 1075));
+        }
+        single.addSigmoidElement(p[i], t[i + 2], 1.0);
+      }
+      rows.addSigmoidElements(p, t, 2, n, 1.0);
+      single.addSigmoid(1.0, 1.0);
+      rows.addSigmoid(1.0, 1.0);
+    }
+    assertThat(bytesOf(rows)).isEqualTo(bytesOf(single));
+    assertThat(rows.result()).isEqualTo(single.result());
+  }
+
   @Test
   void sigmoidElementsInRowsAreCheckedLikeSingleOnes() {
     AuditAccumulator acc = new AuditAccumulator(AuditSpec.defaults());
