@@ -102,19 +102,20 @@ public final class AuditAccumulator implements Serializable {
 
   /**
    * Sigmoid elements of weight 1, per bin, before they reach the exact sums: the confidence and
-   * outcome sums as three signed limbs each ({@link CalibrationParts}: the value is l₂·2^−51 +
-   * l₁·2^−102 + l₀·2^−153, so every double in [2^−101, 1] and 0 land there exactly), six longs a
-   * bin; and per bin the number of elements and of the confidences and outcomes among them too
-   * small to split, which went to the exact sums directly. Null until such an element comes; {@link
-   * #flush} empties them.
+   * outcome sums as 128-bit fixed points (high, low; bit 0 is 2^{@value #UNIT_EXPONENT}), and per
+   * bin the number of elements and of the confidences and outcomes among them too small for the
+   * fixed point. Null until such an element comes; {@link #flush} empties them.
    */
   private long[] unitSums;
 
   private int[] unitCounts;
 
-  private static final int UNIT_WORDS = 2 * CalibrationParts.LIMBS;
+  private static final int UNIT_EXPONENT = -115;
 
-  /** A limb is at most 2^51 in magnitude, so 2^11 of them keep its sum below 2^63. */
+  /**
+   * A value adds at most 2^51 + 1 to a high word (1.0 is 2^115 = 2^51·2^64), so 2^11 of them keep
+   * it below 2^63.
+   */
   private static final int UNIT_FLUSH = 1 << 11;
 
   private final long[] onesBinOutcome;
@@ -349,20 +350,17 @@ public final class AuditAccumulator implements Serializable {
     kind(SIGMOID);
     if (weight == 1.0) {
       if (unitSums == null) {
-        unitSums = new long[UNIT_WORDS * bins];
+        unitSums = new long[4 * bins];
         unitCounts = new int[3 * bins];
       }
-      CalibrationParts.Scratch scratch = CalibrationParts.scratch();
-      for (int start = 0; start < n; start += CalibrationParts.BLOCK) {
-        int m = Math.min(CalibrationParts.BLOCK, n - start);
-        // A block's bins and limbs first (SIMD), then only long additions per element.
-        if (CalibrationParts.parts(
-            probability, start, targets, from + start, m, bins, scratch.bin, scratch.limbs)) {
-          addUnitParts(scratch.bin, scratch.limbs, m);
-        } else {
-          for (int i = start; i < start + m; i++) {
-            addUnitElement(probability[i], targets[from + i], scratch.one);
-          }
+      for (int i = 0; i < n; i++) {
+        double p = probability[i];
+        int bin = bin(p);
+        addUnit(bin, 0, p);
+        addUnit(bin, 1, targets[from + i]);
+        // Counted here once; binCount and the weight of ones take it at the flush.
+        if (++unitCounts[3 * bin] == UNIT_FLUSH) {
+          flushUnit(bin);
         }
       }
       return this;
@@ -382,77 +380,47 @@ public final class AuditAccumulator implements Serializable {
     return this;
   }
 
-  /** Adds a block's elements, split by {@link CalibrationParts#parts}, to their bins' limb sums. */
-  private void addUnitParts(long[] bin, long[] limbs, int n) {
-    final int block = CalibrationParts.BLOCK;
-    long[] sums = unitSums;
-    for (int k = 0; k < n; k++) {
-      int b = (int) bin[k];
-      int at = UNIT_WORDS * b;
-      sums[at] += limbs[k];
-      sums[at + 1] += limbs[block + k];
-      sums[at + 2] += limbs[2 * block + k];
-      sums[at + 3] += limbs[3 * block + k];
-      sums[at + 4] += limbs[4 * block + k];
-      sums[at + 5] += limbs[5 * block + k];
-      // Counted here once; binCount and the weight of ones take it at the flush.
-      if (++unitCounts[3 * b] == UNIT_FLUSH) {
-        flushUnit(b);
-      }
-    }
-  }
-
-  /** One element of weight 1 whose confidence or outcome may be too small to split. */
-  private void addUnitElement(double p, double t, long[] one) {
-    int b = bin(p);
-    addUnitValue(b, 0, p, one);
-    addUnitValue(b, 1, t, one);
-    if (++unitCounts[3 * b] == UNIT_FLUSH) {
-      flushUnit(b);
-    }
-  }
-
   /**
-   * Adds v in [0, 1] to a bin's limb sums for its confidence ({@code which} 0) or outcome (1); a
-   * value too small to split goes straight to that exact sum.
+   * Adds v in [0, 1] to a bin's 128-bit fixed point ({@link #unitSums}: bit 0 is 2^−115, so every
+   * double in [2^−63, 1] lands there exactly, 0 too) for its confidence ({@code which} 0) or
+   * outcome (1) sum; a smaller non-zero v goes straight to that exact sum. No branch on v's value
+   * but that rare one: a sigmoid row adds two per element.
    */
-  private void addUnitValue(int bin, int which, double v, long[] one) {
-    if (!CalibrationParts.splits(v)) {
+  private void addUnit(int bin, int which, double v) {
+    long bits = Double.doubleToRawLongBits(v);
+    int exponent = (int) (bits >>> 52) - 1023;
+    if (exponent < -63 && bits != 0) {
       binSums(bin);
       (which == 0 ? binConfidence : binOutcome)[bin].add(v);
       unitCounts[3 * bin + 1 + which]++;
       return;
     }
-    CalibrationParts.split(v, one, 0, 1);
-    int at = UNIT_WORDS * bin + CalibrationParts.LIMBS * which;
-    for (int j = 0; j < CalibrationParts.LIMBS; j++) {
-      unitSums[at + j] += one[j];
-    }
+    long mantissa = bits == 0 ? 0 : (bits & 0x000F_FFFF_FFFF_FFFFL) | (1L << 52);
+    int shift = Math.max(0, exponent + 63);
+    long low = mantissa << shift;
+    // mantissa >>> (64 − shift), which is 0 for shift 0 (Java would shift by 0 there).
+    long high = (mantissa >>> 1) >>> (63 - shift);
+    int at = 4 * bin + 2 * which;
+    long before = unitSums[at + 1];
+    long after = before + low;
+    long carry = ((before & low) | ((before | low) & ~after)) >>> 63;
+    unitSums[at + 1] = after;
+    unitSums[at] += high + carry;
   }
 
-  /** Moves a bin's limb sums into its exact sums. */
+  /** Moves a bin's fixed-point sums into its exact sums. */
   private void flushUnit(int bin) {
     binSums(bin);
-    int at = UNIT_WORDS * bin;
+    int at = 4 * bin;
     int elements = unitCounts[3 * bin];
     binCount[bin] += elements;
     onesBinWeight[bin] += elements;
     // The values that went to the exact sums directly were counted there.
-    binConfidence[bin].addLimbs(
-        unitSums,
-        at,
-        CalibrationParts.LIMBS,
-        -CalibrationParts.LIMB_BITS,
-        -CalibrationParts.LIMB_BITS,
-        elements - unitCounts[3 * bin + 1]);
-    binOutcome[bin].addLimbs(
-        unitSums,
-        at + CalibrationParts.LIMBS,
-        CalibrationParts.LIMBS,
-        -CalibrationParts.LIMB_BITS,
-        -CalibrationParts.LIMB_BITS,
-        elements - unitCounts[3 * bin + 2]);
-    java.util.Arrays.fill(unitSums, at, at + UNIT_WORDS, 0L);
+    binConfidence[bin].addFixedPoint(
+        unitSums[at], unitSums[at + 1], UNIT_EXPONENT, elements - unitCounts[3 * bin + 1]);
+    binOutcome[bin].addFixedPoint(
+        unitSums[at + 2], unitSums[at + 3], UNIT_EXPONENT, elements - unitCounts[3 * bin + 2]);
+    unitSums[at] = unitSums[at + 1] = unitSums[at + 2] = unitSums[at + 3] = 0;
     unitCounts[3 * bin] = unitCounts[3 * bin + 1] = unitCounts[3 * bin + 2] = 0;
   }
 
@@ -828,7 +796,15 @@ public final class AuditAccumulator implements Serializable {
    * so ⌈p·B⌉ = ⌈hi⌉; when it is, lo > 0 puts the exact product above it.
    */
   private int bin(double p) {
-    return CalibrationParts.bin(p, bins);
+    double hi = p * bins;
+    double ceiling = Math.ceil(hi);
+    // ⌈hi⌉ ≤ B for p ≤ 1, so the conversion is exact; the clamp in ints, which compile to
+    // conditional moves (Math.max on doubles handles NaN and −0.0, at several times the cost).
+    int bin = (int) ceiling - 1;
+    if (ceiling == hi && Math.fma(p, bins, -hi) > 0) {
+      bin++;
+    }
+    return Math.min(bins - 1, Math.max(0, bin));
   }
 
   /**

@@ -56,23 +56,21 @@ public final class ExactSum implements Serializable {
   }
 
   /**
-   * Adds Σ_j limbs[from + j]·2^(firstExponent + j·step) for j in [0, n) exactly, the limbs signed
-   * longs, counted as {@code values} values: the sum of that many values kept as limb sums before
-   * (two additions a limb). Every exponent must be in [−1074, 960].
+   * Adds (high·2^64 + low)·2^exponent exactly, {@code high} ≥ 0 and {@code low} unsigned, counted
+   * as {@code values} values: the sum of that many values kept in a narrower fixed point before
+   * (four limb additions, whatever their number). {@code exponent} ≥ −1074.
    */
-  void addLimbs(long[] limbs, int from, int n, int firstExponent, int step, long values) {
-    if (values < 0) {
-      throw new IllegalArgumentException("Cannot add limb sums of " + values + " values");
+  void addFixedPoint(long high, long low, int exponent, long values) {
+    if (high < 0 || values < 0) {
+      throw new IllegalArgumentException(
+          "Cannot add the fixed-point sum " + high + ":" + low + " of " + values + " values");
     }
     long before = count;
-    for (int j = 0; j < n; j++) {
-      long limb = limbs[from + j];
-      int exponent = firstExponent + j * step;
-      // The high 32 bits (signed) and the low 32 bits are each an exact double, and so are their
-      // scalings by powers of two in range.
-      add(Math.scalb((double) (limb >> 32), exponent + 32));
-      add(Math.scalb((double) (limb & LIMB_MASK), exponent));
-    }
+    // Each 32-bit piece is an exact double and so is its scaling by a power of two.
+    add(Math.scalb((double) (low & LIMB_MASK), exponent));
+    add(Math.scalb((double) (low >>> 32), exponent + 32));
+    add(Math.scalb((double) (high & LIMB_MASK), exponent + 64));
+    add(Math.scalb((double) (high >>> 32), exponent + 96));
     count = before + values;
   }
 

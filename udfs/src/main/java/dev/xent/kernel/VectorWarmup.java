@@ -124,10 +124,7 @@ final class VectorWarmup {
   private static double scalarRow(double[] z, int skip) {
     int k = Logits.scalarArgmax(z);
     SigmoidCrossEntropy.scalarElements(z, 0, z, 0, SIGMOID_OUT, SIGMOID_OUT, 0, z.length);
-    boolean split =
-        CalibrationParts.scalarParts(SIGMOID_OUT, 0, SIGMOID_OUT, 0, 0, z.length, 15, BINS, LIMBS);
     return ExpBlocks.scalarBlockSum(z, 0, z.length, skip, z[k])
-        + (split ? LIMBS[z.length - 1] : 0)
         + LabelRank.scalarRank(z, Math.max(0, skip))
         + SIGMOID_OUT[z.length - 1];
   }
@@ -135,22 +132,11 @@ final class VectorWarmup {
   /** Element losses and probabilities of a sigmoid row (its targets: the same row, rescaled). */
   private static final double[] SIGMOID_OUT = new double[2 * 512];
 
-  /** The calibration parts of those probabilities. */
-  private static final long[] BINS = new long[CalibrationParts.BLOCK];
-
-  private static final long[] LIMBS = new long[2 * CalibrationParts.LIMBS * CalibrationParts.BLOCK];
-
   private static double row(double[] z, int skip) {
     int k = VectorRows.argmax(z);
     // The targets are any numbers here: the loop's arithmetic does not depend on their range.
     VectorSigmoid.elements(z, 0, z, 0, SIGMOID_OUT, SIGMOID_OUT, z.length);
-    // The probabilities double as targets: both are in [0, 1].
-    boolean split =
-        VectorRows.WIDE
-            ? VectorCalibration.parts512(SIGMOID_OUT, 0, SIGMOID_OUT, 0, z.length, 15, BINS, LIMBS)
-            : VectorCalibration.parts256(SIGMOID_OUT, 0, SIGMOID_OUT, 0, z.length, 15, BINS, LIMBS);
     return VectorRows.blockSum(z, 0, z.length, skip, z[k])
-        + (split ? LIMBS[z.length - 1] : 0)
         + VectorRows.rank(z, Math.max(0, skip))
         + SIGMOID_OUT[z.length - 1];
   }

@@ -707,9 +707,8 @@ class AuditAccumulatorTest {
   }
 
   /**
-   * As above, with rows wider than a block and values almost all splittable into limbs, so that
-   * most blocks take the limb path (bins and limbs a block at a time, SIMD once warm) and a few
-   * (one value below 2^−101) the element-by-element one; 15 bins, so bins fill and flush often.
+   * As above, with rows wider than a sink's block (512) and almost every value in the fixed point's
+   * range, the shape of real sigmoid rows; 15 bins, so bins fill and flush often.
    */
   @Test
   void sigmoidElementsInWideRowsGiveTheSameStateAsSingleElements() throws IOException {
