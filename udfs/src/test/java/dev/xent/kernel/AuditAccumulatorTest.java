@@ -19,6 +19,7 @@ import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -671,16 +672,13 @@ class AuditAccumulatorTest {
    */
   @Test
   void sigmoidElementsInRowsGiveTheSameStateAsSingleElements() throws IOException {
-    SplittableRandom random = new SplittableRandom(99);
-    AuditSpec spec = new AuditSpec(false, new int[0], 4, 0.95);
-    AuditAccumulator single = new AuditAccumulator(spec);
-    AuditAccumulator rows = new AuditAccumulator(spec);
-    for (int row = 0; row < 3_000; row++) {
-      int n = random.nextInt(1, 40);
-      double[] p = new double[n];
-      double[] t = new double[n];
-      for (int i = 0; i < n; i++) {
-        p[i] =
+    assertRowsGiveTheStateOfSingleElements(
+        99,
+        4,
+        3_000,
+        40,
+        0,
+        random ->
             switch (random.nextInt(8)) {
               case 0 -> 1.0;
               case 1 -> Math.nextDown(1.0);
@@ -688,52 +686,70 @@ class AuditAccumulatorTest {
               case 3 -> 0.25 * random.nextInt(5);
               case 4 -> Math.scalb(1.0 + random.nextDouble(), random.nextInt(-1074, -60));
               default -> random.nextDouble();
-            };
-        t[i] =
+            },
+        random ->
             switch (random.nextInt(5)) {
               case 0 -> 0.0;
               case 1 -> 1.0;
               case 2 -> Math.scalb(random.nextDouble(), -random.nextInt(0, 1075));
               default -> random.nextDouble();
-            };
-        single.addSigmoidElement(p[i], t[i], 1.0);
-      }
-      rows.addSigmoidElements(p, t, 0, n, 1.0);
-      single.addSigmoid(1.0, 1.0);
-      rows.addSigmoid(1.0, 1.0);
-    }
-    assertThat(bytesOf(rows)).isEqualTo(bytesOf(single));
-    assertThat(rows.result()).isEqualTo(single.result());
+            });
   }
 
   /**
-   * As above, with rows wider than a sink's block (512) and almost every value in the fixed point's
-   * range, the shape of real sigmoid rows; 15 bins, so bins fill and flush often.
+   * As above, with rows wider than a sink's block (512), targets at an offset, and values shaped
+   * like real sigmoid rows (σ of Gaussian logits, hard and soft targets, a rare one far below the
+   * fixed point's range); 15 bins, so bins fill and flush often.
    */
   @Test
   void sigmoidElementsInWideRowsGiveTheSameStateAsSingleElements() throws IOException {
-    SplittableRandom random = new SplittableRandom(98);
-    AuditSpec spec = new AuditSpec(false, new int[0], 15, 0.95);
+    assertRowsGiveTheStateOfSingleElements(
+        98,
+        15,
+        400,
+        1500,
+        2,
+        random -> {
+          int kind = random.nextInt(2_400);
+          if (kind == 0) {
+            return Math.scalb(1.0, -random.nextInt(102, 1075));
+          } else if (kind <= 400) {
+            return random.nextInt(16) / 15.0;
+          } else if (kind <= 800) {
+            return Math.scalb(1.0 + random.nextDouble(), -random.nextInt(1, 102));
+          }
+          return 1 / (1 + Math.exp(-3 * random.nextGaussian()));
+        },
+        random -> random.nextInt(3) == 0 ? random.nextInt(2) : random.nextDouble());
+  }
+
+  /**
+   * Rows of 1 … {@code maxWidth − 1} sigmoid elements of weight 1 (targets from {@code from} on),
+   * added a row at a time to one accumulator and one by one to another: the same bytes and result.
+   */
+  private static void assertRowsGiveTheStateOfSingleElements(
+      long seed,
+      int bins,
+      int rowCount,
+      int maxWidth,
+      int from,
+      ToDoubleFunction<SplittableRandom> probability,
+      ToDoubleFunction<SplittableRandom> target)
+      throws IOException {
+    SplittableRandom random = new SplittableRandom(seed);
+    AuditSpec spec = new AuditSpec(false, new int[0], bins, 0.95);
     AuditAccumulator single = new AuditAccumulator(spec);
     AuditAccumulator rows = new AuditAccumulator(spec);
-    for (int row = 0; row < 400; row++) {
-      int n = random.nextInt(1, 1500);
+    for (int row = 0; row < rowCount; row++) {
+      int n = random.nextInt(1, maxWidth);
       double[] p = new double[n];
-      double[] t = new double[n + 2];
+      double[] t = new double[from + n];
       for (int i = 0; i < n; i++) {
-        p[i] =
-            switch (random.nextInt(6)) {
-              case 0 -> random.nextInt(16) / 15.0;
-              case 1 -> Math.scalb(1.0 + random.nextDouble(), -random.nextInt(1, 102));
-              default -> 1 / (1 + Math.exp(-3 * random.nextGaussian()));
-            };
-        t[i + 2] = random.nextInt(3) == 0 ? random.nextInt(2) : random.nextDouble();
-        if (random.nextInt(2_000) == 0) {
-          p[i] = Math.scalb(1.0, -random.nextInt(102, 1075));
-        }
-        single.addSigmoidElement(p[i], t[i + 2], 1.0);
+        p[i] = probability.applyAsDouble(random);
+        t[from + i] = target.applyAsDouble(random);
+        single.addSigmoidElement(p[i], t[from + i], 1.0);
       }
-      rows.addSigmoidElements(p, t, 2, n, 1.0);
+      rows.addSigmoidElements(p, t, from, n, 1.0);
       single.addSigmoid(1.0, 1.0);
       rows.addSigmoid(1.0, 1.0);
     }
