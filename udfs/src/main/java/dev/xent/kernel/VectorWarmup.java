@@ -79,31 +79,38 @@ final class VectorWarmup {
     long began = System.nanoTime();
     int fast = 0;
     double sink = 0;
-    int calls = 0;
     while (fast < FAST_ROUNDS && System.nanoTime() - began < GIVE_UP_NANOS) {
       long start = System.nanoTime();
-      for (int round = 0; round < 64; round++) {
-        for (int r = 0; r < WIDTHS.length; r++) {
-          // The skipped class and the label move through every position (and none), as a real
-          // row's maximum does: a branch that the warm-up never took would deoptimise the
-          // compiled loop at the first real row that takes it.
-          int skip = (calls++ % (WIDTHS[r] + 1)) - 1;
-          sink += row(floats[r], skip) + row(doubles[r], skip);
-        }
-      }
+      sink += round(floats, doubles, true);
       long vector = System.nanoTime() - start;
       start = System.nanoTime();
-      for (int round = 0; round < 64; round++) {
-        for (int r = 0; r < WIDTHS.length; r++) {
-          int skip = (calls++ % (WIDTHS[r] + 1)) - 1;
-          sink += scalarRow(floats[r], skip) + scalarRow(doubles[r], skip);
-        }
-      }
+      sink += round(floats, doubles, false);
       long scalar = System.nanoTime() - start;
       fast = vector < scalar ? fast + 1 : 0;
     }
     result = sink;
     done = fast >= FAST_ROUNDS;
+  }
+
+  /** Rows run so far: where the next row's skipped class sits (the warm-up thread's only). */
+  private static int calls;
+
+  /** 64 passes over every width, through the vector loops or the scalar definition. */
+  private static double round(float[][] floats, double[][] doubles, boolean vector) {
+    double sink = 0;
+    for (int round = 0; round < 64; round++) {
+      for (int r = 0; r < WIDTHS.length; r++) {
+        // The skipped class and the label move through every position (and none), as a real
+        // row's maximum does: a branch that the warm-up never took would deoptimise the
+        // compiled loop at the first real row that takes it.
+        int skip = (calls++ % (WIDTHS[r] + 1)) - 1;
+        sink +=
+            vector
+                ? row(floats[r], skip) + row(doubles[r], skip)
+                : scalarRow(floats[r], skip) + scalarRow(doubles[r], skip);
+      }
+    }
+    return sink;
   }
 
   /** The loops a row goes through; {@code skip} is −1 or a class of the row. */
