@@ -18,8 +18,15 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class Avx2RerunCondition implements ExecutionCondition {
   private static final Pattern AVX512 = Pattern.compile("\\bavx512f\\b");
 
+  /** Read once: the condition is asked for every class and every test of the run. */
+  private static final ConditionEvaluationResult VERDICT = verdict();
+
   @Override
   public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+    return VERDICT;
+  }
+
+  private static ConditionEvaluationResult verdict() {
     if (System.getProperty("xent.expect.vector.bits") == null) {
       return ConditionEvaluationResult.enabled("not the 256-bit rerun");
     }
