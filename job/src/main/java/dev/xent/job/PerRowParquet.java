@@ -111,6 +111,9 @@ final class PerRowParquet {
       var classic = (org.apache.spark.sql.classic.SparkSession) spark;
       SQLConf sql = classic.sessionState().conf();
       Job job = Job.getInstance(classic.sessionState().newHadoopConf());
+      // The job's and its tasks' directories and files on a local disk, without a chmod process
+      // for each (the tasks' configurations are copies of this one).
+      ForklessLocalFileSystem.useFor(job.getConfiguration());
       job.setOutputKeyClass(Void.class);
       job.setOutputValueClass(InternalRow.class);
       Path path = new Path(dir);

@@ -130,6 +130,33 @@ class PerRowPageTest {
     assertThat(page.get("reader_reason").isNull()).isTrue();
     assertThat(withoutRunFields(page)).isEqualTo(withoutRunFields(spark));
     assertSameRows(pageRows, sparkRows);
+    assertSameKindsOfFiles(pageRows, sparkRows);
+  }
+
+  /**
+   * The same kinds of files with the same modes as Spark's writer leaves: the page reader's tasks
+   * create theirs without forking chmod ({@link ForklessLocalFileSystem}), and every part file
+   * still has its checksum file.
+   */
+  private static void assertSameKindsOfFiles(Path page, Path spark) {
+    assertThat(kindsOfFiles(page)).isEqualTo(kindsOfFiles(spark));
+  }
+
+  private static java.util.Set<String> kindsOfFiles(Path dir) {
+    try (var files = Files.walk(dir)) {
+      java.util.Set<String> kinds = new java.util.TreeSet<>();
+      for (Path file : files.toList()) {
+        String name = file.getFileName().toString().replaceAll("part-\\d+-[0-9a-f-]+", "part-N");
+        kinds.add(
+            (file.equals(dir) ? "." : name)
+                + " "
+                + java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(file)));
+      }
+      return kinds;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static JsonNode withoutRunFields(JsonNode metrics) {
