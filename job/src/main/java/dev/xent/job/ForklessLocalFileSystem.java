@@ -21,8 +21,9 @@ import org.apache.hadoop.io.nativeio.NativeIO;
  * per-row task creates three (its attempt directory, its file, the file's checksum), about 11 ms
  * each on a 2-core VM, a few percent of a whole run's CPU. The modes set are the same bits.
  *
- * <p>Used only in a per-row task's own Hadoop configuration ({@link #useFor}), so the session's
- * cached {@code file:} file system, Spark's writer and the driver's commit are untouched.
+ * <p>Used only in the per-row job's own Hadoop configuration ({@link #useFor}), which its tasks and
+ * its job commit on the driver get copies of; the session's cached {@code file:} file system and
+ * Spark's writer are untouched.
  */
 public final class ForklessLocalFileSystem extends LocalFileSystem {
   /** Hadoop's configuration key of the {@code file:} scheme's implementation. */
