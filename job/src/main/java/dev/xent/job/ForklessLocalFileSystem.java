@@ -2,9 +2,7 @@ package dev.xent.job;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
-import java.util.Set;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
@@ -59,30 +57,18 @@ public final class ForklessLocalFileSystem extends LocalFileSystem {
     return java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
   }
 
-  /** The mode bits as NIO's set; only the nine rwx bits have a NIO form. */
-  static Set<PosixFilePermission> posixBits(short mode) {
-    // PosixFilePermission's order is owner rwx, group rwx, others rwx: bit 8 down to bit 0.
-    PosixFilePermission[] all = PosixFilePermission.values();
-    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-    for (int i = 0; i < all.length; i++) {
-      if ((mode & (1 << (8 - i))) != 0) {
-        set.add(all[i]);
-      }
-    }
-    return set;
-  }
-
   /** The raw local file system whose {@code setPermission} is a system call. */
   static final class Raw extends RawLocalFileSystem {
     @Override
     public void setPermission(Path p, FsPermission permission) throws IOException {
-      short mode = permission.toShort();
-      // The sticky bit has no NIO form: Hadoop's own way for it.
-      if ((mode & ~0777) != 0 || NativeIO.isAvailable()) {
+      // The sticky bit has no NIO form: Hadoop's own way for it. Without it, FsPermission's
+      // text is the nine rwx characters NIO parses.
+      if ((permission.toShort() & ~0777) != 0) {
         super.setPermission(p, permission);
         return;
       }
-      Files.setPosixFilePermissions(pathToFile(p).toPath(), posixBits(mode));
+      Files.setPosixFilePermissions(
+          pathToFile(p).toPath(), PosixFilePermissions.fromString(permission.toString()));
     }
   }
 }

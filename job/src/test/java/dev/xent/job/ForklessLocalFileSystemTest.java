@@ -18,11 +18,12 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.io.nativeio.NativeIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ForklessLocalFileSystemTest {
   @TempDir java.nio.file.Path dir;
@@ -70,8 +71,14 @@ class ForklessLocalFileSystemTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"022", "027", "077", "002"})
-  void writesHadoopsBytesAndModesWithoutStartingAProcess(String umask) throws Exception {
+  @CsvSource({
+    "022, rw-r--r--, rwxr-xr-x",
+    "027, rw-r-----, rwxr-x---",
+    "077, rw-------, rwx------",
+    "002, rw-rw-r--, rwxrwxr-x"
+  })
+  void writesHadoopsBytesAndModesWithoutStartingAProcess(
+      String umask, String fileMode, String directoryMode) throws Exception {
     assumeTrue(!NativeIO.isAvailable(), "Hadoop's native library forks nothing anyway");
     Configuration stock = new Configuration(false);
     stock.set("fs.permissions.umask-mode", umask);
@@ -99,15 +106,17 @@ class ForklessLocalFileSystemTest {
     }
     // Hadoop's defaults (0666 files, 0777 directories) under the umask, as an independent
     // expectation of what both wrote.
-    int mask = Integer.parseInt(umask, 8);
     assertThat(mode(dir.resolve("forkless/sub/deeper/part")))
-        .isEqualTo(ForklessLocalFileSystem.posixBits((short) (0666 & ~mask)));
+        .isEqualTo(PosixFilePermissions.fromString(fileMode));
     assertThat(mode(dir.resolve("forkless/sub")))
-        .isEqualTo(ForklessLocalFileSystem.posixBits((short) (0777 & ~mask)));
+        .isEqualTo(PosixFilePermissions.fromString(directoryMode));
   }
 
   @Test
-  void modeBitsMapToNiosPermissions() {
+  void setsEveryModeBitAsNiosPermission() throws IOException {
+    java.nio.file.Path file = Files.createFile(dir.resolve("f"));
+    var raw = new ForklessLocalFileSystem.Raw();
+    raw.initialize(new Path(dir.toUri()).toUri(), new Configuration(false));
     for (String text : List.of("rwxrwxrwx", "rw-r--r--", "rwxr-x---", "---------", "r---w---x")) {
       short mode = 0;
       for (int i = 0; i < 9; i++) {
@@ -115,9 +124,8 @@ class ForklessLocalFileSystemTest {
           mode |= (short) (1 << (8 - i));
         }
       }
-      assertThat(ForklessLocalFileSystem.posixBits(mode))
-          .as(text)
-          .isEqualTo(PosixFilePermissions.fromString(text));
+      raw.setPermission(new Path(file.toUri()), new FsPermission(mode));
+      assertThat(mode(file)).as(text).isEqualTo(PosixFilePermissions.fromString(text));
     }
   }
 
