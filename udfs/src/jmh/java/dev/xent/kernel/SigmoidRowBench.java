@@ -16,8 +16,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One sigmoid row of float logits and probability targets: its element losses and σ(z) by the
- * scalar definition and by each vector width, the row loss, and the whole audit of the row (loss,
- * calibration of every element) as the page reader runs it. Report ns per element as ns per op /
+ * scalar definition and by each vector width, the row loss, the calibration of its elements (and
+ * its SIMD split by each vector width), and the whole audit of the row (loss, calibration of every
+ * element) as the page reader runs it. Report ns per element as ns per op /
  * width.
  *
  * <p>Run: {@code mvn -B -Pbench -pl udfs test-compile exec:exec
@@ -93,6 +94,21 @@ public class SigmoidRowBench {
   public Evaluation calibration() {
     evaluation.sigmoidElements(probability, targets, 0, width, 1.0, null);
     return evaluation;
+  }
+
+  long[] confidenceAt = new long[4096];
+  long[] outcomeAt = new long[4096];
+  long[] confidenceSignificand = new long[4096];
+  long[] outcomeSignificand = new long[4096];
+
+  @Benchmark
+  public int split512() {
+    return VectorCalibration.split512(probability, 0, targets, 0, width, 15, confidenceAt, outcomeAt, confidenceSignificand, outcomeSignificand);
+  }
+
+  @Benchmark
+  public int split256() {
+    return VectorCalibration.split256(probability, 0, targets, 0, width, 15, confidenceAt, outcomeAt, confidenceSignificand, outcomeSignificand);
   }
 
   @Benchmark

@@ -101,21 +101,46 @@ public final class AuditAccumulator implements Serializable {
   private final long[] onesBinWeight;
 
   /**
-   * Sigmoid elements of weight 1, per bin, before they reach the exact sums: the confidence and
-   * outcome sums as 128-bit fixed points (high, low; bit 0 is 2^{@value #UNIT_EXPONENT}), and per
-   * bin the number of elements and of the confidences and outcomes among them too small for the
-   * fixed point. Null until such an element comes; {@link #flush} empties them.
+   * Sigmoid elements of weight 1, per bin, before they reach the exact sums: for the confidences
+   * and for the outcomes, one unsigned sum of 53-bit significands per binary exponent of [2^−63, 1]
+   * (slot k holds the values of exponent k − 63, in units of 2^(k − 115)), so adding a value is one
+   * integer addition with no carry; per bin the number of elements and of the confidences and
+   * outcomes among them too small for the slots. Null until such an element comes; {@link #flush}
+   * empties them.
    */
   private long[] unitSums;
 
   private int[] unitCounts;
 
-  private static final int UNIT_EXPONENT = -115;
+  /**
+   * Slots of a bin's confidences, then as many of its outcomes: a bin has 2^{@value
+   * #UNIT_BIN_SHIFT}.
+   */
+  static final int UNIT_SLOTS = 64;
+
+  static final int UNIT_BIN_SHIFT = 7;
+
+  /** The biased exponent of slot 0: 2^−63's. */
+  static final int UNIT_FIRST_EXPONENT = 1023 - 63;
 
   /**
-   * A value adds at most 2^51 + 1 to a high word (1.0 is 2^115 = 2^51·2^64), so 2^11 of them keep
-   * it below 2^63.
+   * Above this many bins, rows of weight 1 go straight to the exact sums, as single elements do:
+   * the slot sums take 1 KiB a bin.
    */
+  private static final int UNIT_MAX_BINS = 1 << 12;
+
+  /** Elements a SIMD split takes at a time (its scratch arrays' length). */
+  private static final int UNIT_BLOCK = 256;
+
+  // The SIMD split's output (VectorCalibration.split), allocated at its first use.
+  private long[] confidenceAt;
+  private long[] outcomeAt;
+  private long[] confidenceSignificand;
+  private long[] outcomeSignificand;
+
+  private static final int UNIT_EXPONENT = -115;
+
+  /** A significand is below 2^53, so 2^11 of them keep a slot below 2^64 (read unsigned). */
   private static final int UNIT_FLUSH = 1 << 11;
 
   private final long[] onesBinOutcome;
@@ -248,7 +273,7 @@ public final class AuditAccumulator implements Serializable {
         }
       }
     }
-    int bin = bin(confidence);
+    int bin = bin(confidence, bins);
     binCount[bin]++;
     if (weight != 0) {
       binSums(bin);
@@ -298,16 +323,13 @@ public final class AuditAccumulator implements Serializable {
           "Cannot add a sigmoid element of weight " + weight + ": it must be finite and ≥ 0");
     }
     kind(SIGMOID);
-    int bin = bin(probability);
-    binCount[bin]++;
+    int bin = bin(probability, bins);
     if (weight == 1.0) {
-      // As addOne: ω = 1 is counted, and ω·p = p, ω·t = t need no error terms (a sigmoid row
-      // adds one of these per element, so this halves its exact-sum additions).
-      binSums(bin);
-      onesBinWeight[bin]++;
-      binConfidence[bin].add(probability);
-      binOutcome[bin].add(target);
-    } else if (weight != 0) {
+      addOneElement(bin, probability, target);
+      return this;
+    }
+    binCount[bin]++;
+    if (weight != 0) {
       binSums(bin);
       binWeight[bin].add(weight);
       addProduct(binConfidence[bin], weight, probability);
@@ -348,27 +370,30 @@ public final class AuditAccumulator implements Serializable {
   AuditAccumulator addValidSigmoidElements(
       double[] probability, double[] targets, int from, int n, double weight) {
     kind(SIGMOID);
+    if (weight == 1.0 && bins > UNIT_MAX_BINS) {
+      for (int i = 0; i < n; i++) {
+        addOneElement(bin(probability[i], bins), probability[i], targets[from + i]);
+      }
+      return this;
+    }
     if (weight == 1.0) {
       if (unitSums == null) {
-        unitSums = new long[4 * bins];
+        unitSums = new long[bins << UNIT_BIN_SHIFT];
         unitCounts = new int[3 * bins];
       }
-      for (int i = 0; i < n; i++) {
-        double p = probability[i];
-        int bin = bin(p);
-        addUnit(bin, 0, p);
-        addUnit(bin, 1, targets[from + i]);
-        // Counted here once; binCount and the weight of ones take it at the flush.
-        if (++unitCounts[3 * bin] == UNIT_FLUSH) {
-          flushUnit(bin);
-        }
+      int i = 0;
+      if (ExpBlocks.simd()) {
+        i = addUnitsSplit(probability, targets, from, n);
+      }
+      for (; i < n; i++) {
+        addUnitElement(probability[i], targets[from + i]);
       }
       return this;
     }
     for (int i = 0; i < n; i++) {
       double p = probability[i];
       double t = targets[from + i];
-      int bin = bin(p);
+      int bin = bin(p, bins);
       binCount[bin]++;
       if (weight != 0) {
         binSums(bin);
@@ -381,47 +406,149 @@ public final class AuditAccumulator implements Serializable {
   }
 
   /**
-   * Adds v in [0, 1] to a bin's 128-bit fixed point ({@link #unitSums}: bit 0 is 2^−115, so every
-   * double in [2^−63, 1] lands there exactly, 0 too) for its confidence ({@code which} 0) or
-   * outcome (1) sum; a smaller non-zero v goes straight to that exact sum. No branch on v's value
-   * but that rare one: a sigmoid row adds two per element.
+   * A sigmoid element of weight 1 straight into its bin's exact sums. As addOne: ω = 1 is counted,
+   * and ω·p = p, ω·t = t need no error terms (a sigmoid row adds one of these per element, so this
+   * halves its exact-sum additions).
    */
-  private void addUnit(int bin, int which, double v) {
+  private void addOneElement(int bin, double probability, double target) {
+    binCount[bin]++;
+    binSums(bin);
+    onesBinWeight[bin]++;
+    binConfidence[bin].add(probability);
+    binOutcome[bin].add(target);
+  }
+
+  /** One sigmoid element of weight 1 through the slot sums: σ(z) = p, target t. */
+  private void addUnitElement(double p, double t) {
+    int bin = bin(p, bins);
+    addUnit(bin, 0, p);
+    addUnit(bin, 1, t);
+    // Counted here once; binCount and the weight of ones take it at the flush.
+    if (++unitCounts[3 * bin] == UNIT_FLUSH) {
+      flushUnit(bin);
+    }
+  }
+
+  /**
+   * {@link #addUnitElement} for elements [0, n), their bins, slots and significands split with SIMD
+   * a block at a time; returns the elements done (the rest, fewer than a vector, is the caller's).
+   */
+  private int addUnitsSplit(double[] probability, double[] targets, int from, int n) {
+    if (confidenceAt == null) {
+      confidenceAt = new long[UNIT_BLOCK];
+      outcomeAt = new long[UNIT_BLOCK];
+      confidenceSignificand = new long[UNIT_BLOCK];
+      outcomeSignificand = new long[UNIT_BLOCK];
+    }
+    // Locals: a flush inside the loop (a call) would otherwise make the JIT reload every field.
+    long[] sums = unitSums;
+    int[] counts = unitCounts;
+    long[] confidenceAt = this.confidenceAt;
+    long[] outcomeAt = this.outcomeAt;
+    long[] confidenceSignificand = this.confidenceSignificand;
+    long[] outcomeSignificand = this.outcomeSignificand;
+    int start = 0;
+    while (start < n) {
+      int done =
+          VectorCalibration.split(
+              probability,
+              start,
+              targets,
+              from + start,
+              Math.min(UNIT_BLOCK, n - start),
+              bins,
+              confidenceAt,
+              outcomeAt,
+              confidenceSignificand,
+              outcomeSignificand);
+      for (int i = 0; i < done; i++) {
+        long at = confidenceAt[i];
+        if (at < 0) {
+          addUnitElement(probability[start + i], targets[from + start + i]);
+          continue;
+        }
+        sums[(int) at] += confidenceSignificand[i];
+        sums[(int) outcomeAt[i]] += outcomeSignificand[i];
+        int bin = (int) (at >>> UNIT_BIN_SHIFT);
+        if (++counts[3 * bin] == UNIT_FLUSH) {
+          flushUnit(bin);
+        }
+      }
+      start += done;
+      if (done < UNIT_BLOCK) {
+        break;
+      }
+    }
+    return start;
+  }
+
+  /**
+   * Where v in [0, 1] goes in {@link #unitSums} as bin {@code bin}'s confidence ({@code which} 0)
+   * or outcome (1): its exponent's slot, or −1 for a non-zero v below 2^−63, which goes straight to
+   * the exact sum. Zero goes to slot 0 and adds nothing there, without a branch of its own: hard
+   * targets are half zeros in no predictable order.
+   */
+  static long unitAt(int bin, int which, double v) {
     long bits = Double.doubleToRawLongBits(v);
-    int exponent = (int) (bits >>> 52) - 1023;
-    if (exponent < -63 && bits != 0) {
+    int slot = (int) (bits >>> 52) - UNIT_FIRST_EXPONENT;
+    // All ones when v is below 2^−63 (0 included), else 0.
+    long below = (long) slot >> 63;
+    if ((below & bits) != 0) {
+      return -1;
+    }
+    return ((long) bin << UNIT_BIN_SHIFT) + which * UNIT_SLOTS + (slot & (UNIT_SLOTS - 1));
+  }
+
+  /** What v adds at {@link #unitAt}: its 53-bit significand, 0 for 0. */
+  static long unitSignificand(double v) {
+    long bits = Double.doubleToRawLongBits(v);
+    long below = (long) ((int) (bits >>> 52) - UNIT_FIRST_EXPONENT) >> 63;
+    return ((bits & 0x000F_FFFF_FFFF_FFFFL) | (1L << 52)) & ~below;
+  }
+
+  private void addUnit(int bin, int which, double v) {
+    long at = unitAt(bin, which, v);
+    if (at < 0) {
       binSums(bin);
       (which == 0 ? binConfidence : binOutcome)[bin].add(v);
       unitCounts[3 * bin + 1 + which]++;
       return;
     }
-    long mantissa = bits == 0 ? 0 : (bits & 0x000F_FFFF_FFFF_FFFFL) | (1L << 52);
-    int shift = Math.max(0, exponent + 63);
-    long low = mantissa << shift;
-    // mantissa >>> (64 − shift), which is 0 for shift 0 (Java would shift by 0 there).
-    long high = (mantissa >>> 1) >>> (63 - shift);
-    int at = 4 * bin + 2 * which;
-    long before = unitSums[at + 1];
-    long after = before + low;
-    long carry = ((before & low) | ((before | low) & ~after)) >>> 63;
-    unitSums[at + 1] = after;
-    unitSums[at] += high + carry;
+    unitSums[(int) at] += unitSignificand(v);
   }
 
-  /** Moves a bin's fixed-point sums into its exact sums. */
+  /** Moves a bin's slot sums into its exact sums. */
   private void flushUnit(int bin) {
     binSums(bin);
-    int at = 4 * bin;
     int elements = unitCounts[3 * bin];
     binCount[bin] += elements;
     onesBinWeight[bin] += elements;
     // The values that went to the exact sums directly were counted there.
-    binConfidence[bin].addFixedPoint(
-        unitSums[at], unitSums[at + 1], UNIT_EXPONENT, elements - unitCounts[3 * bin + 1]);
-    binOutcome[bin].addFixedPoint(
-        unitSums[at + 2], unitSums[at + 3], UNIT_EXPONENT, elements - unitCounts[3 * bin + 2]);
-    unitSums[at] = unitSums[at + 1] = unitSums[at + 2] = unitSums[at + 3] = 0;
+    int at = bin << UNIT_BIN_SHIFT;
+    flushSlots(binConfidence[bin], at, elements - unitCounts[3 * bin + 1]);
+    flushSlots(binOutcome[bin], at + UNIT_SLOTS, elements - unitCounts[3 * bin + 2]);
     unitCounts[3 * bin] = unitCounts[3 * bin + 1] = unitCounts[3 * bin + 2] = 0;
+  }
+
+  /**
+   * Adds the slots from {@code at} on, as one 128-bit fixed point (bit 0 is 2^{@value
+   * #UNIT_EXPONENT}; slot k shifted left by k), to {@code sum} as {@code values} values, and
+   * empties them. The total is at most 2^11 values of at most 1, below 2^126, so it fits.
+   */
+  private void flushSlots(ExactSum sum, int at, long values) {
+    long high = 0;
+    long low = 0;
+    for (int k = 0; k < UNIT_SLOTS; k++) {
+      long slot = unitSums[at + k];
+      unitSums[at + k] = 0;
+      long shifted = slot << k;
+      // slot >>> (64 − k), which is 0 for k 0 (Java would shift by 0 there).
+      high += (slot >>> 1) >>> (63 - k);
+      long after = low + shifted;
+      high += Long.compareUnsigned(after, low) < 0 ? 1 : 0;
+      low = after;
+    }
+    sum.addFixedPoint(high, low, UNIT_EXPONENT, values);
   }
 
   /** Adds {@code other}'s rows to this one; {@code other} is left unchanged in value. */
@@ -747,7 +874,7 @@ public final class AuditAccumulator implements Serializable {
         break;
       }
     }
-    int bin = bin(confidence);
+    int bin = bin(confidence, bins);
     binCount[bin]++;
     binSums(bin);
     onesBinWeight[bin]++;
@@ -795,7 +922,7 @@ public final class AuditAccumulator implements Serializable {
    * exactly; when hi is not an integer, |lo| ≤ ulp(hi)/2 is less than hi's distance to any integer,
    * so ⌈p·B⌉ = ⌈hi⌉; when it is, lo > 0 puts the exact product above it.
    */
-  private int bin(double p) {
+  static int bin(double p, int bins) {
     double hi = p * bins;
     double ceiling = Math.ceil(hi);
     // ⌈hi⌉ ≤ B for p ≤ 1, so the conversion is exact; the clamp in ints, which compile to

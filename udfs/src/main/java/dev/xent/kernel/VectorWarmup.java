@@ -131,20 +131,49 @@ final class VectorWarmup {
   private static double scalarRow(double[] z, int skip) {
     int k = Logits.scalarArgmax(z);
     SigmoidCrossEntropy.scalarElements(z, 0, z, 0, SIGMOID_OUT, SIGMOID_OUT, 0, z.length);
+    long split = 0;
+    for (int i = 0; i < z.length; i++) {
+      double p = SIGMOID_OUT[i];
+      int bin = AuditAccumulator.bin(p, CALIBRATION_BINS);
+      split += AuditAccumulator.unitAt(bin, 0, p) + AuditAccumulator.unitSignificand(p);
+    }
     return ExpBlocks.scalarBlockSum(z, 0, z.length, skip, z[k])
         + LabelRank.scalarRank(z, Math.max(0, skip))
-        + SIGMOID_OUT[z.length - 1];
+        + SIGMOID_OUT[z.length - 1]
+        + split;
   }
 
   /** Element losses and probabilities of a sigmoid row (its targets: the same row, rescaled). */
   private static final double[] SIGMOID_OUT = new double[2 * 512];
 
+  /** The default audit's bins, and VectorCalibration's output for a row's σ(z). */
+  private static final int CALIBRATION_BINS = 15;
+
+  private static final long[] SPLIT_AT = new long[512];
+  private static final long[] SPLIT_OUTCOME_AT = new long[512];
+  private static final long[] SPLIT_SIGNIFICAND = new long[512];
+  private static final long[] SPLIT_OUTCOME_SIGNIFICAND = new long[512];
+
   private static double row(double[] z, int skip) {
     int k = VectorRows.argmax(z);
     // The targets are any numbers here: the loop's arithmetic does not depend on their range.
     VectorSigmoid.elements(z, 0, z, 0, SIGMOID_OUT, SIGMOID_OUT, z.length);
+    // The calibration of those probabilities as their own targets, as a row of weight 1 has it.
+    int split =
+        VectorCalibration.split(
+            SIGMOID_OUT,
+            0,
+            SIGMOID_OUT,
+            0,
+            z.length,
+            CALIBRATION_BINS,
+            SPLIT_AT,
+            SPLIT_OUTCOME_AT,
+            SPLIT_SIGNIFICAND,
+            SPLIT_OUTCOME_SIGNIFICAND);
     return VectorRows.blockSum(z, 0, z.length, skip, z[k])
         + VectorRows.rank(z, Math.max(0, skip))
-        + SIGMOID_OUT[z.length - 1];
+        + SIGMOID_OUT[z.length - 1]
+        + (split == 0 ? 0 : SPLIT_AT[split - 1] + SPLIT_SIGNIFICAND[split - 1]);
   }
 }

@@ -6,6 +6,7 @@ import static dev.xent.kernel.KernelTestSupport.forEachSeed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -721,6 +722,49 @@ class AuditAccumulatorTest {
           return 1 / (1 + Math.exp(-3 * random.nextGaussian()));
         },
         random -> random.nextInt(3) == 0 ? random.nextInt(2) : random.nextDouble());
+  }
+
+  /**
+   * A bin's slot takes the most when every value has the largest significand: bins full of
+   * nextDown(1) (2^53 − 1 in one slot) across many flushes, and of 1.0 beside them.
+   */
+  @Test
+  void fullSlotsOfLargestSignificandsGiveTheSameStateAsSingleElements() throws IOException {
+    assertRowsGiveTheStateOfSingleElements(
+        97, 1, 60, 400, 1, random -> Math.nextDown(1.0), random -> Math.nextDown(1.0));
+    assertRowsGiveTheStateOfSingleElements(
+        96,
+        2,
+        60,
+        400,
+        0,
+        random -> random.nextBoolean() ? 1.0 : Math.nextDown(1.0),
+        random -> random.nextInt(4) == 0 ? 1.0 : Math.nextDown(1.0));
+  }
+
+  /** With more bins than the slot sums are kept for, rows of weight 1 go to the exact sums. */
+  @Test
+  void sigmoidElementsOverManyBinsGiveTheSameStateAsSingleElements() throws IOException {
+    assertRowsGiveTheStateOfSingleElements(
+        95, 5_000, 200, 300, 3, SplittableRandom::nextDouble, SplittableRandom::nextDouble);
+  }
+
+  /**
+   * The same once the kernels have switched to SIMD, where rows go through {@link
+   * VectorCalibration}'s split: the tests above may run before the switch.
+   */
+  @Test
+  void sigmoidElementsThroughTheSimdSplitGiveTheSameStateAsSingleElements()
+      throws IOException, InterruptedException {
+    assumeTrue(ExpBlocks.SIMD);
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (!ExpBlocks.simd() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(ExpBlocks.simd()).isTrue();
+    sigmoidElementsInRowsGiveTheSameStateAsSingleElements();
+    sigmoidElementsInWideRowsGiveTheSameStateAsSingleElements();
+    fullSlotsOfLargestSignificandsGiveTheSameStateAsSingleElements();
   }
 
   /**
