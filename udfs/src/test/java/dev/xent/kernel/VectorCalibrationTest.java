@@ -63,6 +63,21 @@ class VectorCalibrationTest {
     };
   }
 
+  /** {@link VectorCalibration#split}'s signature, for either width. */
+  private interface Split {
+    int apply(
+        double[] probability,
+        int probabilityFrom,
+        double[] targets,
+        int targetsFrom,
+        int n,
+        int bins,
+        long[] confidenceAt,
+        long[] outcomeAt,
+        long[] confidenceSignificand,
+        long[] outcomeSignificand);
+  }
+
   /** Checks one split; returns the chunks it left to the scalar path. */
   private static int assertSplit(
       double[] p, int pFrom, double[] t, int tFrom, int n, int bins, int lanes, String what) {
@@ -70,30 +85,19 @@ class VectorCalibrationTest {
     long[] outcomeAt = new long[n];
     long[] confidenceSignificand = new long[n];
     long[] outcomeSignificand = new long[n];
+    Split split = lanes == 8 ? VectorCalibration::split512 : VectorCalibration::split256;
     int done =
-        lanes == 8
-            ? VectorCalibration.split512(
-                p,
-                pFrom,
-                t,
-                tFrom,
-                n,
-                bins,
-                confidenceAt,
-                outcomeAt,
-                confidenceSignificand,
-                outcomeSignificand)
-            : VectorCalibration.split256(
-                p,
-                pFrom,
-                t,
-                tFrom,
-                n,
-                bins,
-                confidenceAt,
-                outcomeAt,
-                confidenceSignificand,
-                outcomeSignificand);
+        split.apply(
+            p,
+            pFrom,
+            t,
+            tFrom,
+            n,
+            bins,
+            confidenceAt,
+            outcomeAt,
+            confidenceSignificand,
+            outcomeSignificand);
     assertThat(done).as(what).isEqualTo(n - n % lanes);
     int scalar = 0;
     for (int chunk = 0; chunk < done; chunk += lanes) {
