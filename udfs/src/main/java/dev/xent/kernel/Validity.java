@@ -14,6 +14,12 @@ public final class Validity {
   private Validity() {}
 
   public static Reason logits(double[] z, boolean softmax) {
+    // All finite is also not all masked, and most rows are: one vector pass says so.
+    return ExpBlocks.simd() && VectorRows.allFinite(z) ? Reason.OK : scalarLogits(z, softmax);
+  }
+
+  /** {@link #logits(double[], boolean)} a value at a time, from the first to its first NaN. */
+  static Reason scalarLogits(double[] z, boolean softmax) {
     if (z.length == 0) {
       return Reason.EMPTY_LOGITS;
     }
@@ -30,6 +36,12 @@ public final class Validity {
   }
 
   public static Reason logits(float[] z, boolean softmax) {
+    // All finite is also not all masked, and most rows are: one vector pass says so.
+    return ExpBlocks.simd() && VectorRows.allFinite(z) ? Reason.OK : scalarLogits(z, softmax);
+  }
+
+  /** {@link #logits(float[], boolean)} a value at a time, from the first to its first NaN. */
+  static Reason scalarLogits(float[] z, boolean softmax) {
     if (z.length == 0) {
       return Reason.EMPTY_LOGITS;
     }
@@ -108,6 +120,11 @@ public final class Validity {
     if (t.length != logits) {
       return Reason.LENGTH_MISMATCH;
     }
+    return ExpBlocks.simd() && VectorRows.allUnit(t) ? Reason.OK : scalarSigmoidTargets(t);
+  }
+
+  /** {@link #sigmoidTargets} of targets of the right length, a value at a time. */
+  static Reason scalarSigmoidTargets(double[] t) {
     boolean outOfRange = false;
     for (double v : t) {
       if (v != v) {

@@ -193,6 +193,66 @@ final class VectorRows {
   }
 
   /**
+   * Whether every logit is finite, for {@link Validity#logits(float[], boolean)}: {@code v − v} is
+   * +0.0 for a finite v and NaN for NaN and ±∞, so the lanes' sum of them is 0 exactly when all are
+   * finite (additions only: no mask, no branch per vector). False for a row shorter than one
+   * vector, and whenever a value is not finite: the scalar loop then finds the reason.
+   */
+  static boolean allFinite(float[] z) {
+    int width = FLOATS.length();
+    int last = z.length - width;
+    if (last < 0) {
+      return false;
+    }
+    FloatVector tail = FloatVector.fromArray(FLOATS, z, last);
+    FloatVector zeros = tail.sub(tail);
+    for (int i = 0; i < last; i += width) {
+      FloatVector v = FloatVector.fromArray(FLOATS, z, i);
+      zeros = zeros.add(v.sub(v));
+    }
+    return zeros.reduceLanes(VectorOperators.ADD) == 0f;
+  }
+
+  /** {@link #allFinite(float[])} for double logits. */
+  static boolean allFinite(double[] z) {
+    int width = DOUBLES.length();
+    int last = z.length - width;
+    if (last < 0) {
+      return false;
+    }
+    DoubleVector tail = DoubleVector.fromArray(DOUBLES, z, last);
+    DoubleVector zeros = tail.sub(tail);
+    for (int i = 0; i < last; i += width) {
+      DoubleVector v = DoubleVector.fromArray(DOUBLES, z, i);
+      zeros = zeros.add(v.sub(v));
+    }
+    return zeros.reduceLanes(VectorOperators.ADD) == 0.0;
+  }
+
+  /**
+   * Whether every target is in [0, 1], for {@link Validity#sigmoidTargets}: the row's minimum and
+   * maximum, with MIN and MAX propagating NaN like Math's, so a NaN fails both bounds; −0.0 is in
+   * range, as {@code −0.0 >= 0.0}. False for a row shorter than one vector, and whenever a target
+   * is out of range or NaN: the scalar loop then finds the reason.
+   */
+  static boolean allUnit(double[] t) {
+    int width = DOUBLES.length();
+    int last = t.length - width;
+    if (last < 0) {
+      return false;
+    }
+    DoubleVector low = DoubleVector.fromArray(DOUBLES, t, last);
+    DoubleVector high = low;
+    for (int i = 0; i < last; i += width) {
+      DoubleVector v = DoubleVector.fromArray(DOUBLES, t, i);
+      low = low.lanewise(VectorOperators.MIN, v);
+      high = high.lanewise(VectorOperators.MAX, v);
+    }
+    return low.reduceLanes(VectorOperators.MIN) >= 0.0
+        && high.reduceLanes(VectorOperators.MAX) <= 1.0;
+  }
+
+  /**
    * {@link LabelRank#of(float[], int)}: the classes before y counted with a {@code >=} mask, those
    * after it with {@code >}, a vector at a time (the counts are integers, so the order cannot
    * matter); the tails scalar. The lanewise compares are IEEE, like Java's: −0.0 equals 0.0 and NaN

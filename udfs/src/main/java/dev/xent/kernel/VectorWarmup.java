@@ -116,7 +116,9 @@ final class VectorWarmup {
   /** The loops a row goes through; {@code skip} is −1 or a class of the row. */
   private static double row(float[] z, int skip) {
     int k = VectorRows.argmax(z);
-    return VectorRows.blockSum(z, 0, z.length, skip, z[k]) + VectorRows.rank(z, Math.max(0, skip));
+    return VectorRows.blockSum(z, 0, z.length, skip, z[k])
+        + VectorRows.rank(z, Math.max(0, skip))
+        + (VectorRows.allFinite(z) ? 1 : 0);
   }
 
   /**
@@ -125,7 +127,8 @@ final class VectorWarmup {
   private static double scalarRow(float[] z, int skip) {
     int k = Logits.scalarArgmax(z);
     return ExpBlocks.scalarBlockSum(z, 0, z.length, skip, z[k])
-        + LabelRank.scalarRank(z, Math.max(0, skip));
+        + LabelRank.scalarRank(z, Math.max(0, skip))
+        + Validity.scalarLogits(z, false).ordinal();
   }
 
   private static double scalarRow(double[] z, int skip) {
@@ -140,7 +143,9 @@ final class VectorWarmup {
     return ExpBlocks.scalarBlockSum(z, 0, z.length, skip, z[k])
         + LabelRank.scalarRank(z, Math.max(0, skip))
         + SIGMOID_OUT[z.length - 1]
-        + split;
+        + split
+        + Validity.scalarLogits(z, false).ordinal()
+        + Validity.scalarSigmoidTargets(z).ordinal();
   }
 
   /** Element losses and probabilities of a sigmoid row (its targets: the same row, rescaled). */
@@ -174,6 +179,8 @@ final class VectorWarmup {
     return VectorRows.blockSum(z, 0, z.length, skip, z[k])
         + VectorRows.rank(z, Math.max(0, skip))
         + SIGMOID_OUT[z.length - 1]
-        + (split == 0 ? 0 : SPLIT_AT[split - 1] + SPLIT_SIGNIFICAND[split - 1]);
+        + (split == 0 ? 0 : SPLIT_AT[split - 1] + SPLIT_SIGNIFICAND[split - 1])
+        + (VectorRows.allFinite(z) ? 1 : 0)
+        + (VectorRows.allUnit(z) ? 1 : 0);
   }
 }
