@@ -101,6 +101,7 @@ final class VectorRows {
 
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
   private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
 
   /** Eight floats, widened to the eight double lanes. */
   private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
@@ -230,26 +231,32 @@ final class VectorRows {
   }
 
   /**
-   * Whether every target is in [0, 1], for {@link Validity#sigmoidTargets}: the row's minimum and
-   * maximum, with MIN and MAX propagating NaN like Math's, so a NaN fails both bounds; −0.0 is in
-   * range, as {@code −0.0 >= 0.0}. False for a row shorter than one vector, and whenever a target
-   * is out of range or NaN: the scalar loop then finds the reason.
+   * 1.0's bits: a double in [+0.0, 1] has bits in [0, these] as a signed long, and no other has.
+   */
+  private static final long ONE_BITS = Double.doubleToRawLongBits(1.0);
+
+  /**
+   * Whether every target is in [0, 1], for {@link Validity#sigmoidTargets}: the least and greatest
+   * bits of the row as signed longs (one integer min and max a vector, where the double ones take a
+   * blend sequence to be Math's), which are in [0, {@link #ONE_BITS}] exactly when every target is
+   * +0.0 or in (0, 1]. So NaN, ±∞, negatives and above 1 fail, and so does −0.0 (its sign bit),
+   * which the scalar loop then passes. False also for a row shorter than one vector.
    */
   static boolean allUnit(double[] t) {
-    int width = DOUBLES.length();
+    int width = LONGS.length();
     int last = t.length - width;
     if (last < 0) {
       return false;
     }
-    DoubleVector low = DoubleVector.fromArray(DOUBLES, t, last);
-    DoubleVector high = low;
+    LongVector low = DoubleVector.fromArray(DOUBLES, t, last).reinterpretAsLongs();
+    LongVector high = low;
     for (int i = 0; i < last; i += width) {
-      DoubleVector v = DoubleVector.fromArray(DOUBLES, t, i);
+      LongVector v = DoubleVector.fromArray(DOUBLES, t, i).reinterpretAsLongs();
       low = low.lanewise(VectorOperators.MIN, v);
       high = high.lanewise(VectorOperators.MAX, v);
     }
-    return low.reduceLanes(VectorOperators.MIN) >= 0.0
-        && high.reduceLanes(VectorOperators.MAX) <= 1.0;
+    return low.reduceLanes(VectorOperators.MIN) >= 0
+        && high.reduceLanes(VectorOperators.MAX) <= ONE_BITS;
   }
 
   /**
