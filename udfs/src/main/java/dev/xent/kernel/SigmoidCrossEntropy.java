@@ -1,5 +1,7 @@
 package dev.xent.kernel;
 
+import java.util.Arrays;
+
 /**
  * Sigmoid (binary / multi-label) cross-entropy from logits: per element {@code max(z,0) − z·t +
  * log1p(exp(−|z|))}, and the row loss is the SUM over the elements (as TensorFlow's {@code
@@ -18,7 +20,7 @@ package dev.xent.kernel;
  * <p>Non-finite behaviour: NaN in z or t gives NaN; z = −∞ (probability 0) gives 0 when t = 0 and
  * +∞ otherwise; z = +∞ (probability 1) gives 0 when t = 1 and +∞ otherwise (rows with +∞ logits are
  * nevertheless reported invalid by {@link Validity}). A row's sum is compensated, in four
- * interleaved lanes ({@link #lanes}).
+ * interleaved lanes ({@link #rowSum}).
  */
 public final class SigmoidCrossEntropy {
   private SigmoidCrossEntropy() {}
@@ -96,6 +98,9 @@ public final class SigmoidCrossEntropy {
     final double[] z = new double[BLOCK];
     final double[] loss = new double[BLOCK];
     final double[] probability = new double[BLOCK];
+
+    /** The row sum's lanes: their sums, then their compensations. */
+    final double[] lanes = new double[2 * LANES];
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -167,10 +172,11 @@ public final class SigmoidCrossEntropy {
       float[] floats, double[] doubles, double[] t, double[] classWeights, ElementSink sink) {
     Scratch scratch = SCRATCH.get();
     int length = floats != null ? floats.length : doubles.length;
-    // Four compensated partial sums, element c in lane c mod 4: one running sum would make every
-    // addition wait for the one before (the sum loop then cost half as much as the elements).
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    double c0 = 0.0, c1 = 0.0, c2 = 0.0, c3 = 0.0;
+    // Eight compensated partial sums, element c in lane c mod 8: one running sum would make every
+    // addition wait for the one before (the sum loop then cost half as much as the elements), and
+    // eight are one 512-bit register or two 256-bit ones.
+    double[] lanes = scratch.lanes;
+    Arrays.fill(lanes, 0.0);
     boolean badWeight = false;
     for (int start = 0; start < length; start += BLOCK) {
       int n = Math.min(BLOCK, length - start);
@@ -195,58 +201,105 @@ public final class SigmoidCrossEntropy {
           loss[i] = w == 0.0 ? 0.0 : w * loss[i];
         }
       }
-      // BLOCK is a multiple of 4, so a block's element i is in lane i mod 4 of the row too.
-      int i = 0;
-      for (; i + 4 <= n; i += 4) {
-        double next = s0 + loss[i];
-        c0 += CompensatedSum.roundingError(s0, loss[i], next);
-        s0 = next;
-        next = s1 + loss[i + 1];
-        c1 += CompensatedSum.roundingError(s1, loss[i + 1], next);
-        s1 = next;
-        next = s2 + loss[i + 2];
-        c2 += CompensatedSum.roundingError(s2, loss[i + 2], next);
-        s2 = next;
-        next = s3 + loss[i + 3];
-        c3 += CompensatedSum.roundingError(s3, loss[i + 3], next);
-        s3 = next;
+      // BLOCK is a multiple of 8, so a block's element i is in lane i mod 8 of the row too, and
+      // only the last block has a tail.
+      int whole = n & -LANES;
+      if (ExpBlocks.simd()) {
+        VectorSigmoid.laneSums(loss, whole, lanes);
+      } else {
+        scalarLaneSums(loss, whole, lanes);
       }
-      if (i < n) {
-        double next = s0 + loss[i];
-        c0 += CompensatedSum.roundingError(s0, loss[i], next);
-        s0 = next;
-      }
-      if (i + 1 < n) {
-        double next = s1 + loss[i + 1];
-        c1 += CompensatedSum.roundingError(s1, loss[i + 1], next);
-        s1 = next;
-      }
-      if (i + 2 < n) {
-        double next = s2 + loss[i + 2];
-        c2 += CompensatedSum.roundingError(s2, loss[i + 2], next);
-        s2 = next;
+      for (int i = whole; i < n; i++) {
+        addToLane(lanes, i - whole, loss[i]);
       }
       if (sink != null) {
         sink.elements(scratch.probability, start, n);
       }
     }
-    return badWeight ? Double.NaN : lanes(s0, s1, s2, s3, c0, c1, c2, c3);
+    return badWeight ? Double.NaN : rowSum(lanes);
+  }
+
+  /** Lanes of a row's sum. */
+  static final int LANES = 8;
+
+  private static void addToLane(double[] lanes, int lane, double term) {
+    double next = lanes[lane] + term;
+    lanes[LANES + lane] += CompensatedSum.roundingError(lanes[lane], term, next);
+    lanes[lane] = next;
   }
 
   /**
-   * The row loss from its four lanes: s0 + s1 + s2 + s3 compensated in that order, with the lanes'
-   * compensations ((c0 + c1) + c2) + c3 added to the combination's own.
+   * The scalar definition of the row sum's lanes over {@code loss[0 … n)}, n a multiple of {@value
+   * #LANES}: lane j adds the elements i ≡ j (mod {@value #LANES}) in order, its sum in {@code
+   * lanes[j]} and the rounding errors of its additions (Neumaier's) in {@code lanes[LANES + j]}.
+   * {@link VectorSigmoid#laneSums} gives the same bits.
    */
-  static double lanes(
-      double s0, double s1, double s2, double s3, double c0, double c1, double c2, double c3) {
-    double compensation = ((c0 + c1) + c2) + c3;
-    double sum = s0 + s1;
-    compensation += CompensatedSum.roundingError(s0, s1, sum);
-    double next = sum + s2;
-    compensation += CompensatedSum.roundingError(sum, s2, next);
-    sum = next;
-    next = sum + s3;
-    compensation += CompensatedSum.roundingError(sum, s3, next);
-    return SoftmaxCrossEntropy.finish(next, compensation);
+  static void scalarLaneSums(double[] loss, int n, double[] lanes) {
+    // In locals, written out: through the array each addition waited for a store.
+    double s0 = lanes[0], s1 = lanes[1], s2 = lanes[2], s3 = lanes[3];
+    double s4 = lanes[4], s5 = lanes[5], s6 = lanes[6], s7 = lanes[7];
+    double c0 = lanes[8], c1 = lanes[9], c2 = lanes[10], c3 = lanes[11];
+    double c4 = lanes[12], c5 = lanes[13], c6 = lanes[14], c7 = lanes[15];
+    for (int i = 0; i < n; i += LANES) {
+      double next;
+      next = s0 + loss[i];
+      c0 += CompensatedSum.roundingError(s0, loss[i], next);
+      s0 = next;
+      next = s1 + loss[i + 1];
+      c1 += CompensatedSum.roundingError(s1, loss[i + 1], next);
+      s1 = next;
+      next = s2 + loss[i + 2];
+      c2 += CompensatedSum.roundingError(s2, loss[i + 2], next);
+      s2 = next;
+      next = s3 + loss[i + 3];
+      c3 += CompensatedSum.roundingError(s3, loss[i + 3], next);
+      s3 = next;
+      next = s4 + loss[i + 4];
+      c4 += CompensatedSum.roundingError(s4, loss[i + 4], next);
+      s4 = next;
+      next = s5 + loss[i + 5];
+      c5 += CompensatedSum.roundingError(s5, loss[i + 5], next);
+      s5 = next;
+      next = s6 + loss[i + 6];
+      c6 += CompensatedSum.roundingError(s6, loss[i + 6], next);
+      s6 = next;
+      next = s7 + loss[i + 7];
+      c7 += CompensatedSum.roundingError(s7, loss[i + 7], next);
+      s7 = next;
+    }
+    lanes[0] = s0;
+    lanes[1] = s1;
+    lanes[2] = s2;
+    lanes[3] = s3;
+    lanes[4] = s4;
+    lanes[5] = s5;
+    lanes[6] = s6;
+    lanes[7] = s7;
+    lanes[8] = c0;
+    lanes[9] = c1;
+    lanes[10] = c2;
+    lanes[11] = c3;
+    lanes[12] = c4;
+    lanes[13] = c5;
+    lanes[14] = c6;
+    lanes[15] = c7;
+  }
+
+  /**
+   * The row loss from its lanes: their sums added in lane order, compensated, with the lanes'
+   * compensations, added in lane order, added to the combination's own.
+   */
+  static double rowSum(double[] lanes) {
+    double compensation = lanes[LANES];
+    for (int lane = 1; lane < LANES; lane++) {
+      compensation += lanes[LANES + lane];
+    }
+    double sum = lanes[0];
+    for (int lane = 1; lane < LANES; lane++) {
+      double next = sum + lanes[lane];
+      compensation += CompensatedSum.roundingError(sum, lanes[lane], next);
+      sum = next;
+    }
+    return SoftmaxCrossEntropy.finish(sum, compensation);
   }
 }

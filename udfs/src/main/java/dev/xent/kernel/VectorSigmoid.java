@@ -185,4 +185,58 @@ final class VectorSigmoid {
       }
     }
   }
+
+  /**
+   * {@link SigmoidCrossEntropy#scalarLaneSums} with the eight lanes in one 512-bit vector or two
+   * 256-bit ones. Each step's rounding error is Knuth's TwoSum, which needs no comparison, where
+   * the scalar loop takes Fast2Sum in the order |s| ≥ |x| picks: both are the exact error of the
+   * same addition, so the same bits. They differ only after a lane's sum has overflowed or met NaN
+   * or ∞, and that lane's sum stays so, so the row's sum is not finite and its compensation is not
+   * used ({@link SoftmaxCrossEntropy#finish}).
+   */
+  static void laneSums(double[] loss, int n, double[] lanes) {
+    if (VectorRows.WIDE) {
+      laneSums512(loss, n, lanes);
+    } else {
+      laneSums256(loss, n, lanes);
+    }
+  }
+
+  static void laneSums512(double[] loss, int n, double[] lanes) {
+    DoubleVector sum = DoubleVector.fromArray(VectorRows.D8, lanes, 0);
+    DoubleVector compensation = DoubleVector.fromArray(VectorRows.D8, lanes, 8);
+    for (int i = 0; i < n; i += 8) {
+      DoubleVector x = DoubleVector.fromArray(VectorRows.D8, loss, i);
+      DoubleVector next = sum.add(x);
+      DoubleVector xPart = next.sub(sum);
+      compensation = compensation.add(sum.sub(next.sub(xPart)).add(x.sub(xPart)));
+      sum = next;
+    }
+    sum.intoArray(lanes, 0);
+    compensation.intoArray(lanes, 8);
+  }
+
+  /** {@link #laneSums512} with lanes 0–3 and 4–7 in two 256-bit vectors. */
+  static void laneSums256(double[] loss, int n, double[] lanes) {
+    DoubleVector sumLow = DoubleVector.fromArray(VectorRows.D4, lanes, 0);
+    DoubleVector sumHigh = DoubleVector.fromArray(VectorRows.D4, lanes, 4);
+    DoubleVector compensationLow = DoubleVector.fromArray(VectorRows.D4, lanes, 8);
+    DoubleVector compensationHigh = DoubleVector.fromArray(VectorRows.D4, lanes, 12);
+    for (int i = 0; i < n; i += 8) {
+      DoubleVector x = DoubleVector.fromArray(VectorRows.D4, loss, i);
+      DoubleVector next = sumLow.add(x);
+      DoubleVector xPart = next.sub(sumLow);
+      compensationLow = compensationLow.add(sumLow.sub(next.sub(xPart)).add(x.sub(xPart)));
+      sumLow = next;
+      x = DoubleVector.fromArray(VectorRows.D4, loss, i + 4);
+      next = sumHigh.add(x);
+      xPart = next.sub(sumHigh);
+      compensationHigh = compensationHigh.add(sumHigh.sub(next.sub(xPart)).add(x.sub(xPart)));
+      sumHigh = next;
+    }
+    sumLow.intoArray(lanes, 0);
+    sumHigh.intoArray(lanes, 4);
+    compensationLow.intoArray(lanes, 8);
+    compensationHigh.intoArray(lanes, 12);
+  }
 }

@@ -1,5 +1,6 @@
 package dev.xent.kernel;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -145,11 +146,27 @@ final class VectorWarmup {
         + SIGMOID_OUT[z.length - 1]
         + split
         + Validity.scalarLogits(z, false).ordinal()
-        + Validity.scalarSigmoidTargets(z).ordinal();
+        + Validity.scalarSigmoidTargets(z).ordinal()
+        + scalarLaneSum(z.length);
   }
 
   /** Element losses and probabilities of a sigmoid row (its targets: the same row, rescaled). */
   private static final double[] SIGMOID_OUT = new double[2 * 512];
+
+  /** The row sum's lanes over the first n element losses (as many as whole lanes take). */
+  private static final double[] LANES = new double[2 * SigmoidCrossEntropy.LANES];
+
+  private static double laneSum(int n) {
+    Arrays.fill(LANES, 0.0);
+    VectorSigmoid.laneSums(SIGMOID_OUT, n & -SigmoidCrossEntropy.LANES, LANES);
+    return LANES[0];
+  }
+
+  private static double scalarLaneSum(int n) {
+    Arrays.fill(LANES, 0.0);
+    SigmoidCrossEntropy.scalarLaneSums(SIGMOID_OUT, n & -SigmoidCrossEntropy.LANES, LANES);
+    return LANES[0];
+  }
 
   /** The default audit's bins, and VectorCalibration's output for a row's σ(z). */
   private static final int CALIBRATION_BINS = 15;
@@ -181,6 +198,7 @@ final class VectorWarmup {
         + SIGMOID_OUT[z.length - 1]
         + (split == 0 ? 0 : SPLIT_AT[split - 1] + SPLIT_SIGNIFICAND[split - 1])
         + (VectorRows.allFinite(z) ? 1 : 0)
-        + (VectorRows.allUnit(z) ? 1 : 0);
+        + (VectorRows.allUnit(z) ? 1 : 0)
+        + laneSum(z.length);
   }
 }

@@ -83,7 +83,7 @@ class VectorSigmoidTest {
 
   /** Rows of either precision give the scalar definition's sum, whichever loop ran them. */
   @Test
-  void rowLossIsTheFourLaneCompensatedSumOfTheScalarElements() {
+  void rowLossIsTheEightLaneCompensatedSumOfTheScalarElements() {
     SplittableRandom random = new SplittableRandom(5);
     for (int round = 0; round < 2_000; round++) {
       int n =
@@ -96,25 +96,27 @@ class VectorSigmoidTest {
         z[i] = floats[i];
         t[i] = random.nextDouble();
       }
-      // The definition written out: element i in lane i mod 4, each compensated (Neumaier).
-      double[] sums = new double[4];
-      double[] compensations = new double[4];
+      // The definition written out: element i in lane i mod 8, each compensated (Neumaier), the
+      // lanes' sums added in order with their compensations.
+      double[] sums = new double[8];
+      double[] compensations = new double[8];
       for (int i = 0; i < n; i++) {
         double term = SigmoidCrossEntropy.element(z[i], t[i]);
-        double next = sums[i % 4] + term;
-        compensations[i % 4] += CompensatedSum.roundingError(sums[i % 4], term, next);
-        sums[i % 4] = next;
+        double next = sums[i % 8] + term;
+        compensations[i % 8] += CompensatedSum.roundingError(sums[i % 8], term, next);
+        sums[i % 8] = next;
       }
-      double expected =
-          SigmoidCrossEntropy.lanes(
-              sums[0],
-              sums[1],
-              sums[2],
-              sums[3],
-              compensations[0],
-              compensations[1],
-              compensations[2],
-              compensations[3]);
+      double compensation = compensations[0];
+      for (int lane = 1; lane < 8; lane++) {
+        compensation += compensations[lane];
+      }
+      double sum = sums[0];
+      for (int lane = 1; lane < 8; lane++) {
+        double next = sum + sums[lane];
+        compensation += CompensatedSum.roundingError(sum, sums[lane], next);
+        sum = next;
+      }
+      double expected = Double.isFinite(sum) ? sum + compensation : sum;
       // And within an ulp of the element sum in BigDecimal, rounded once.
       java.math.BigDecimal exact = java.math.BigDecimal.ZERO;
       for (int i = 0; i < n; i++) {
@@ -126,6 +128,125 @@ class VectorSigmoidTest {
       assertThat(SigmoidCrossEntropy.row(floats, t)).as("float row %d", round).isEqualTo(expected);
       assertThat(SigmoidCrossEntropy.row(z, t)).as("double row %d", round).isEqualTo(expected);
     }
+  }
+
+  /**
+   * The vector lane sums against the scalar ones, all eight lanes to the bit (both keep the exact
+   * error of each addition): terms of either sign over the whole exponent range, exact
+   * cancellations, signed zeros and subnormals, several calls carrying the lanes on.
+   */
+  @Test
+  void simdLaneSumsEqualTheScalarLaneSumsBitForBit() {
+    assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+    assumeTrue(VectorRows.supported());
+    assertLaneSumsEqualTheScalarOnes(VectorSigmoid::laneSums256, "256-bit");
+    if (VectorRows.WIDE) {
+      assertLaneSumsEqualTheScalarOnes(VectorSigmoid::laneSums512, "512-bit");
+    }
+  }
+
+  /** {@link VectorSigmoid#laneSums512} or {@link VectorSigmoid#laneSums256}. */
+  private interface LaneSums {
+    void add(double[] loss, int n, double[] lanes);
+  }
+
+  private static void assertLaneSumsEqualTheScalarOnes(LaneSums laneSums, String width) {
+    SplittableRandom random = new SplittableRandom(2026_12_06);
+    int nonZeroCompensations = 0;
+    for (int round = 0; round < 3_000; round++) {
+      double[] scalar = new double[16];
+      double[] vector = new double[16];
+      for (int call = 0; call < 3; call++) {
+        int n = 8 * random.nextInt(25);
+        double[] terms = new double[n];
+        for (int i = 0; i < n; i++) {
+          terms[i] = term(random, terms, i);
+        }
+        SigmoidCrossEntropy.scalarLaneSums(terms, n, scalar);
+        laneSums.add(terms, n, vector);
+        for (int lane = 0; lane < 16; lane++) {
+          assertThat(Double.doubleToRawLongBits(vector[lane]))
+              .as(
+                  "%s, round %d, call %d, lane %d: %s vs %s",
+                  width, round, call, lane, vector[lane], scalar[lane])
+              .isEqualTo(Double.doubleToRawLongBits(scalar[lane]));
+        }
+      }
+      nonZeroCompensations += scalar[8] != 0 ? 1 : 0;
+    }
+    // The errors were there to keep, in most rounds.
+    assertThat(nonZeroCompensations).isGreaterThan(1_500);
+  }
+
+  /**
+   * With ∞, NaN or an overflowing lane the compensations may differ, but the lanes' sums do not and
+   * neither does the row's sum from them.
+   */
+  @Test
+  void simdLaneSumsGiveTheScalarRowSumWithNonFiniteTerms() {
+    assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+    assumeTrue(VectorRows.supported());
+    assertNonFiniteRowSums(VectorSigmoid::laneSums256, "256-bit");
+    if (VectorRows.WIDE) {
+      assertNonFiniteRowSums(VectorSigmoid::laneSums512, "512-bit");
+    }
+  }
+
+  private static void assertNonFiniteRowSums(LaneSums laneSums, String width) {
+    double[] specials = {
+      Double.POSITIVE_INFINITY,
+      Double.NEGATIVE_INFINITY,
+      Double.NaN,
+      Double.MAX_VALUE,
+      -Double.MAX_VALUE
+    };
+    SplittableRandom random = new SplittableRandom(7);
+    for (int round = 0; round < 3_000; round++) {
+      int n = 8 * (1 + random.nextInt(20));
+      double[] terms = new double[n];
+      for (int i = 0; i < n; i++) {
+        terms[i] =
+            random.nextInt(8) == 0
+                ? specials[random.nextInt(specials.length)]
+                : term(random, terms, i);
+      }
+      double[] scalar = new double[16];
+      double[] vector = new double[16];
+      SigmoidCrossEntropy.scalarLaneSums(terms, n, scalar);
+      laneSums.add(terms, n, vector);
+      for (int lane = 0; lane < 8; lane++) {
+        assertThat(Double.doubleToLongBits(vector[lane]))
+            .as("%s, round %d, lane %d", width, round, lane)
+            .isEqualTo(Double.doubleToLongBits(scalar[lane]));
+      }
+      assertThat(Double.doubleToLongBits(SigmoidCrossEntropy.rowSum(vector)))
+          .as("%s, round %d", width, round)
+          .isEqualTo(Double.doubleToLongBits(SigmoidCrossEntropy.rowSum(scalar)));
+    }
+  }
+
+  /** Once the kernels have switched to SIMD, rows take the vector lane sums, with the same sums. */
+  @Test
+  void rowLossIsTheScalarDefinitionOnceTheVectorLoopsAreOn() throws InterruptedException {
+    assumeTrue(ExpBlocks.SIMD);
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (!ExpBlocks.simd() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(ExpBlocks.simd()).isTrue();
+    rowLossIsTheEightLaneCompensatedSumOfTheScalarElements();
+  }
+
+  /** A finite term of either sign, often the negation or a near neighbour of an earlier one. */
+  private static double term(SplittableRandom random, double[] terms, int i) {
+    double sign = random.nextBoolean() ? 1 : -1;
+    return switch (random.nextInt(6)) {
+      case 0 -> i > 0 ? -terms[random.nextInt(i)] : 0.0;
+      case 1 -> i > 0 ? Math.nextUp(terms[random.nextInt(i)]) * 0x1p-30 : -0.0;
+      case 2 -> sign * Math.scalb(1.0 + random.nextDouble(), random.nextInt(-1074, 1000));
+      case 3 -> sign * Double.MIN_VALUE * random.nextInt(1 << 20);
+      default -> sign * Math.scalb(1.0 + random.nextDouble(), random.nextInt(-60, 60));
+    };
   }
 
   private static double logit(SplittableRandom random) {
