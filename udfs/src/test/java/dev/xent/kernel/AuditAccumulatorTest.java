@@ -6,7 +6,6 @@ import static dev.xent.kernel.KernelTestSupport.forEachSeed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -756,12 +755,7 @@ class AuditAccumulatorTest {
   @Test
   void sigmoidElementsThroughTheSimdSplitGiveTheSameStateAsSingleElements()
       throws IOException, InterruptedException {
-    assumeTrue(ExpBlocks.SIMD);
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (!ExpBlocks.simd() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(ExpBlocks.simd()).isTrue();
+    SimdSwitch.awaitSimd();
     sigmoidElementsInRowsGiveTheSameStateAsSingleElements();
     sigmoidElementsInWideRowsGiveTheSameStateAsSingleElements();
     fullSlotsOfLargestSignificandsGiveTheSameStateAsSingleElements();

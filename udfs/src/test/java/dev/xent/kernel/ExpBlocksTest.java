@@ -84,12 +84,7 @@ class ExpBlocksTest {
    */
   @Test
   void theWarmupSwitchesTheKernelsToTheVectorLoops() throws InterruptedException {
-    assumeTrue(ExpBlocks.SIMD);
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (!ExpBlocks.simd() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(ExpBlocks.simd()).isTrue();
+    SimdSwitch.awaitSimd();
   }
 
   @Test

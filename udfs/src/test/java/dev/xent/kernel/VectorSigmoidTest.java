@@ -228,12 +228,7 @@ class VectorSigmoidTest {
   /** Once the kernels have switched to SIMD, rows take the vector lane sums, with the same sums. */
   @Test
   void rowLossIsTheScalarDefinitionOnceTheVectorLoopsAreOn() throws InterruptedException {
-    assumeTrue(ExpBlocks.SIMD);
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (!ExpBlocks.simd() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(ExpBlocks.simd()).isTrue();
+    SimdSwitch.awaitSimd();
     rowLossIsTheEightLaneCompensatedSumOfTheScalarElements();
   }
 

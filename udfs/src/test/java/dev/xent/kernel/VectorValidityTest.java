@@ -107,12 +107,7 @@ class VectorValidityTest {
   /** Validity's verdicts once the kernels have switched to SIMD: through the vector checks. */
   @Test
   void validityGivesTheScalarVerdictsOnceTheVectorChecksAreOn() throws InterruptedException {
-    assumeTrue(ExpBlocks.SIMD);
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (!ExpBlocks.simd() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(ExpBlocks.simd()).isTrue();
+    SimdSwitch.awaitSimd();
     vectorChecksEqualTheirClosedFormAndValidityItsScalarLoops();
   }
 }
